@@ -1,0 +1,205 @@
+import type { ServiceContext } from '../context.js';
+import { AppError, ErrorCode, notFound, serviceUnavailable } from '../errors.js';
+import { reserveFleetSlot } from '../fleets/service.js';
+import type { Agent, Prisma } from '../generated/prisma/client.js';
+import { parseDatabaseId } from '../ids.js';
+import { parseInput, type FieldNames } from '../validation.js';
+import {
+  createAgentInput,
+  executeAgentInput,
+  updateAgentInput,
+  type CreateAgentInput,
+  type ExecuteAgentInput,
+  type UpdateAgentInput,
+} from './schemas.js';
+
+/** A Prisma `select`/`include` fragment, as Pothos passes it to resolvers. */
+type AgentQuery = Omit<Prisma.AgentFindManyArgs, 'where' | 'orderBy' | 'skip' | 'take' | 'cursor'>;
+
+/** Options that let a transport report fields by its own names in validation errors. */
+export interface InputOptions {
+  fieldNames?: FieldNames;
+}
+
+function tenantWhere(ctx: ServiceContext): Prisma.AgentWhereInput {
+  return { accountId: ctx.tenant.accountId, livemode: ctx.tenant.livemode };
+}
+
+/** Reads an agent of the tenant; another account's agent is "not found", never "forbidden". */
+export async function getAgent(ctx: ServiceContext, id: string | number, query: AgentQuery = {}): Promise<Agent> {
+  const agentId = parseDatabaseId(id);
+  const agent =
+    agentId === undefined
+      ? null
+      : await ctx.prisma.agent.findFirst({ ...query, where: { ...tenantWhere(ctx), id: agentId } });
+  if (agent === null) {
+    throw notFound('Agent', id);
+  }
+
+  return agent;
+}
+
+/** Loads many agents of the tenant at once, in the order of `ids`; missing ones are `null`. */
+export async function getAgentsByIds(ctx: ServiceContext, ids: readonly number[]): Promise<(Agent | null)[]> {
+  const rows = await ctx.prisma.agent.findMany({ where: { ...tenantWhere(ctx), id: { in: [...ids] } } });
+  const byId = new Map(rows.map((row) => [row.id, row]));
+
+  return ids.map((id) => byId.get(id) ?? null);
+}
+
+export interface AgentPage {
+  agents: Agent[];
+  total: number;
+}
+
+/** Lists the tenant's agents, oldest first, for offset pagination. */
+export async function listAgents(ctx: ServiceContext, page: { offset: number; limit: number }): Promise<AgentPage> {
+  const where = tenantWhere(ctx);
+  const [agents, total] = await ctx.prisma.$transaction([
+    ctx.prisma.agent.findMany({ where, orderBy: { id: 'asc' }, skip: page.offset, take: page.limit }),
+    ctx.prisma.agent.count({ where }),
+  ]);
+
+  return { agents, total };
+}
+
+/** Lists the tenant's agents with a Pothos connection query (cursor, take and selection). */
+export async function findAgents(ctx: ServiceContext, query: Prisma.AgentFindManyArgs): Promise<Agent[]> {
+  return ctx.prisma.agent.findMany({ ...query, where: tenantWhere(ctx), orderBy: { id: 'asc' } });
+}
+
+export async function countAgents(ctx: ServiceContext): Promise<number> {
+  return ctx.prisma.agent.count({ where: tenantWhere(ctx) });
+}
+
+export async function createAgent(
+  ctx: ServiceContext,
+  input: CreateAgentInput,
+  options: InputOptions = {},
+): Promise<Agent> {
+  const data = parseInput(createAgentInput, input, options.fieldNames);
+  const fleetField = options.fieldNames?.fleetId ?? 'fleetId';
+
+  const agent = await ctx.prisma.$transaction(async (tx) => {
+    if (data.fleetId !== null) {
+      await reserveFleetSlot(tx, ctx.tenant, data.fleetId, fleetField);
+    }
+
+    return tx.agent.create({
+      data: {
+        accountId: ctx.tenant.accountId,
+        livemode: ctx.tenant.livemode,
+        name: data.name,
+        role: data.role,
+        task: data.task,
+        skills: data.skills,
+        fleetId: data.fleetId,
+        voiceEnabled: data.voiceEnabled,
+        voiceEngine: data.voiceEngine,
+      },
+    });
+  });
+  ctx.log.info({ agentId: agent.id, accountId: agent.accountId }, 'created agent');
+
+  return agent;
+}
+
+/** Changes only the fields present in `input`; an empty input returns the agent unchanged. */
+export async function updateAgent(
+  ctx: ServiceContext,
+  id: string | number,
+  input: UpdateAgentInput,
+  options: InputOptions = {},
+): Promise<Agent> {
+  const current = await getAgent(ctx, id);
+  const data = parseInput(updateAgentInput, input, options.fieldNames);
+  const fleetField = options.fieldNames?.fleetId ?? 'fleetId';
+
+  const changes: Prisma.AgentUncheckedUpdateInput = {};
+  if (data.name !== undefined) changes.name = data.name;
+  if (data.role !== undefined) changes.role = data.role;
+  if (data.task !== undefined) changes.task = data.task ?? '';
+  if (data.skills !== undefined) changes.skills = data.skills ?? [];
+  if (data.voiceEnabled !== undefined) changes.voiceEnabled = data.voiceEnabled;
+  if (data.voiceEngine !== undefined) changes.voiceEngine = data.voiceEngine;
+  if (data.fleetId !== undefined) changes.fleetId = data.fleetId;
+  if (Object.keys(changes).length === 0) {
+    return current;
+  }
+
+  return ctx.prisma.$transaction(async (tx) => {
+    if (data.fleetId != null && data.fleetId !== current.fleetId) {
+      await reserveFleetSlot(tx, ctx.tenant, data.fleetId, fleetField);
+    }
+    const result = await tx.agent.updateManyAndReturn({
+      where: { ...tenantWhere(ctx), id: current.id },
+      data: changes,
+    });
+    const updated = result[0];
+    if (updated === undefined) {
+      throw notFound('Agent', id);
+    }
+
+    return updated;
+  });
+}
+
+export async function deleteAgent(ctx: ServiceContext, id: string | number): Promise<Agent> {
+  const agent = await getAgent(ctx, id);
+  const { count } = await ctx.prisma.agent.deleteMany({ where: { ...tenantWhere(ctx), id: agent.id } });
+  if (count === 0) {
+    throw notFound('Agent', id);
+  }
+  ctx.log.info({ agentId: agent.id }, 'deleted agent');
+
+  return agent;
+}
+
+/** Puts an agent into service (`working`). Deploying a working agent changes nothing. */
+export async function deployAgent(ctx: ServiceContext, id: string | number): Promise<Agent> {
+  const agent = await getAgent(ctx, id);
+  if (agent.status === 'working') {
+    return agent;
+  }
+  if (agent.status === 'error') {
+    throw new AppError(
+      ErrorCode.Conflict,
+      `Agent ${agent.id} is in the error state; update it to clear the error before deploying`,
+    );
+  }
+  const [updated] = await ctx.prisma.agent.updateManyAndReturn({
+    where: { ...tenantWhere(ctx), id: agent.id },
+    data: { status: 'working' },
+  });
+  if (updated === undefined) {
+    throw notFound('Agent', id);
+  }
+  ctx.log.info({ agentId: agent.id }, 'deployed agent');
+
+  return updated;
+}
+
+export interface AgentExecution {
+  reply: string;
+  toolsUsed: string[];
+  executionTimeMs: number;
+}
+
+/**
+ * Runs a task on an agent. The agent and the input are checked first, so that a caller
+ * learns about a wrong id or body before learning that no model is configured.
+ */
+export async function executeAgent(
+  ctx: ServiceContext,
+  id: string | number,
+  input: ExecuteAgentInput,
+  options: InputOptions = {},
+): Promise<AgentExecution> {
+  await getAgent(ctx, id);
+  parseInput(executeAgentInput, input, options.fieldNames);
+
+  // TODO: run the task through the model layer once model providers are configurable.
+  throw serviceUnavailable(
+    'Agent execution needs a model provider: set OPENAI_BASE_URL (and OPENAI_API_KEY if the provider needs one) and LLM_DEFAULT_MODEL, then restart the server',
+  );
+}

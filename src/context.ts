@@ -1,0 +1,10 @@
+import type { Tenant } from './auth/principal.js';
+import type { PrismaClient } from './generated/prisma/client.js';
+import type { Logger } from './logger.js';
+
+/** What a service function needs to act for one caller: the database, the tenant, a logger. */
+export interface ServiceContext {
+  prisma: PrismaClient;
+  tenant: Tenant;
+  log: Logger;
+}

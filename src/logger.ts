@@ -1,0 +1,28 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { pino, type Logger } from 'pino';
+
+/** Per-request values that every log line written while handling the request carries. */
+export interface RequestScope {
+  requestId?: string;
+}
+
+export const requestScope = new AsyncLocalStorage<RequestScope>();
+
+/** Creates the process logger; lines written inside a request carry its `requestId`. */
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    base: { service: 'agentgraph' },
+    redact: {
+      paths: ['*.authorization', '*.password', '*.secret', '*.token', '*.apiKey', '*.api_key'],
+      censor: '[redacted]',
+    },
+    mixin() {
+      const requestId = requestScope.getStore()?.requestId;
+
+      return requestId === undefined ? {} : { requestId };
+    },
+  });
+}
+
+export type { Logger };

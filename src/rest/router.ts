@@ -1,0 +1,148 @@
+import { Hono } from 'hono';
+import { authenticate, readCredential } from '../auth/authenticate.js';
+import { assertScope, tenantOf, type Principal } from '../auth/principal.js';
+import type { Scope } from '../auth/scopes.js';
+import type { Config } from '../config.js';
+import type { ServiceContext } from '../context.js';
+import { translateDatabaseError } from '../db/errors.js';
+import { AppError, ErrorCode, isAppError } from '../errors.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import type { Logger } from '../logger.js';
+import { readJsonObject } from './body.js';
+import { errorResponse, internalErrorResponse, json } from './responses.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RestDependencies {
+  prisma: PrismaClient;
+  config: Config;
+  log: Logger;
+  /** Returns the request id that the request-id plugin assigned. */
+  requestIdOf(request: Request): string | undefined;
+}
+
+export interface PublicRouteContext {
+  request: Request;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  deps: RestDependencies;
+  /** The body as a JSON object; an empty body is `{}` when `optional` is set. */
+  body(options?: { optional?: boolean }): Promise<Record<string, unknown>>;
+}
+
+export interface RouteContext extends PublicRouteContext {
+  principal: Principal;
+  services: ServiceContext;
+}
+
+interface RouteDefinition {
+  method: HttpMethod;
+  path: string;
+  /** `undefined` for endpoints that need no credential. */
+  scope: Scope | undefined;
+  handle(context: RouteContext | PublicRouteContext): Promise<Response>;
+}
+
+/** An endpoint that needs a credential holding `scope`. */
+export function route(definition: {
+  method: HttpMethod;
+  path: string;
+  scope: Scope;
+  handler(context: RouteContext): Promise<Response>;
+}): RouteDefinition {
+  return {
+    method: definition.method,
+    path: definition.path,
+    scope: definition.scope,
+    handle: (context) => definition.handler(context as RouteContext),
+  };
+}
+
+/** An endpoint open to anyone, such as the token endpoints that issue credentials. */
+export function publicRoute(definition: {
+  method: HttpMethod;
+  path: string;
+  handler(context: PublicRouteContext): Promise<Response>;
+}): RouteDefinition {
+  return { method: definition.method, path: definition.path, scope: undefined, handle: definition.handler };
+}
+
+export type RouteList = RouteDefinition[];
+
+function allowedMethods(routes: RouteList, path: string): string {
+  const methods = new Set<string>(routes.filter((entry) => entry.path === path).map((entry) => entry.method));
+  if (methods.has('GET')) {
+    methods.add('HEAD');
+  }
+  methods.add('OPTIONS');
+
+  return [...methods].join(', ');
+}
+
+/**
+ * Builds the REST router. Every route authenticates before its handler runs; a known
+ * path with an unsupported method is 405 with an `Allow` header, an unknown path 404.
+ * Hono answers HEAD with the GET handler and drops the body.
+ */
+export function createRestRouter(routes: RouteList, deps: RestDependencies): Hono {
+  const app = new Hono();
+
+  for (const definition of routes) {
+    app.on(definition.method, definition.path, async (c) => {
+      const request = c.req.raw;
+      const base: PublicRouteContext = {
+        request,
+        params: c.req.param() as Record<string, string>,
+        query: new URL(request.url).searchParams,
+        deps,
+        body: (options) => readJsonObject(request, deps.config.maxBodyBytes, options),
+      };
+      if (definition.scope === undefined) {
+        return definition.handle(base);
+      }
+      const principal = assertScope(
+        await authenticate(deps.prisma, readCredential(request), deps.log),
+        definition.scope,
+      );
+      const services: ServiceContext = { prisma: deps.prisma, tenant: tenantOf(principal), log: deps.log };
+
+      return definition.handle({ ...base, principal, services });
+    });
+  }
+
+  for (const path of new Set(routes.map((entry) => entry.path))) {
+    const allow = allowedMethods(routes, path);
+    app.all(path, (c) => {
+      if (c.req.method === 'OPTIONS') {
+        return new Response(null, { status: 204, headers: { allow } });
+      }
+      const error = new AppError(
+        ErrorCode.MethodNotAllowed,
+        `Method ${c.req.method} is not allowed on ${c.req.path}; allowed: ${allow}`,
+        { headers: { allow } },
+      );
+
+      return errorResponse(error);
+    });
+  }
+
+  app.get('/', () =>
+    json({ data: { name: 'agentgraph', graphql: '/graphql', rest: '/api/v1', health: '/healthz' } }),
+  );
+
+  app.notFound((c) =>
+    errorResponse(new AppError(ErrorCode.ResourceNotFound, `No endpoint matches ${c.req.method} ${c.req.path}`)),
+  );
+
+  app.onError((error, c) => {
+    const expected = isAppError(error) ? error : translateDatabaseError(error);
+    if (expected !== undefined) {
+      return errorResponse(expected);
+    }
+    deps.log.error({ err: error, method: c.req.method, path: c.req.path }, 'REST request failed');
+
+    return internalErrorResponse(deps.requestIdOf(c.req.raw));
+  });
+
+  return app;
+}
