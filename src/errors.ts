@@ -45,6 +45,11 @@ export interface AppErrorOptions {
   details?: FieldIssue[];
   headers?: Record<string, string>;
   cause?: unknown;
+  /**
+   * Marks a failure of the whole GraphQL request (bad credential, body too large), which
+   * Yoga then answers with this error's HTTP status instead of 200.
+   */
+  http?: boolean;
 }
 
 /**
@@ -65,12 +70,23 @@ export class AppError extends GraphQLError {
         code,
         status: statusByCode[code],
         ...(options.details === undefined ? {} : { details: options.details }),
+        ...(options.http === true ? { http: { status: statusByCode[code], headers: options.headers ?? {} } } : {}),
       },
     });
     this.code = code;
     this.status = statusByCode[code];
     this.details = options.details;
     this.headers = options.headers ?? {};
+  }
+
+  /** The same error as a failure of the whole GraphQL request. */
+  asRequestError(): AppError {
+    return new AppError(this.code, this.message, {
+      details: this.details,
+      headers: this.headers,
+      cause: this,
+      http: true,
+    });
   }
 }
 

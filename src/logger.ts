@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 /** Per-request values that every log line written while handling the request carries. */
 export interface RequestScope {
@@ -8,9 +8,12 @@ export interface RequestScope {
 
 export const requestScope = new AsyncLocalStorage<RequestScope>();
 
-/** Creates the process logger; lines written inside a request carry its `requestId`. */
-export function createLogger(level: string): Logger {
-  return pino({
+/**
+ * Creates the process logger, writing JSON lines to standard output or `destination`;
+ * lines written inside a request carry its `requestId`.
+ */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options = {
     level,
     base: { service: 'agentgraph' },
     redact: {
@@ -22,7 +25,9 @@ export function createLogger(level: string): Logger {
 
       return requestId === undefined ? {} : { requestId };
     },
-  });
+  };
+
+  return destination === undefined ? pino(options) : pino(options, destination);
 }
 
 export type { Logger };

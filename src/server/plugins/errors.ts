@@ -1,0 +1,59 @@
+import { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { translateDatabaseError } from '../../db/errors.js';
+import { AppError, ErrorCode } from '../../errors.js';
+import { requestScope, type Logger } from '../../logger.js';
+
+/** Codes that Yoga and graphql-js give request errors, all of them the client's fault. */
+const clientErrorCodes = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST']);
+
+/**
+ * Replaces unexpected errors with `internal_error` and the request id, after logging
+ * them, so that stack traces and SQL never reach a client. Expected errors (`AppError`s,
+ * GraphQL validation errors) pass through.
+ */
+export function maskErrorWith(log: Logger) {
+  return (error: unknown): Error => {
+    const graphqlError = error instanceof GraphQLError ? error : undefined;
+    const original = graphqlError === undefined ? error : graphqlError.originalError;
+    if (original === undefined || original instanceof GraphQLError) {
+      return graphqlError ?? (original as GraphQLError);
+    }
+    const translated = translateDatabaseError(original);
+    const options = { nodes: graphqlError?.nodes, path: graphqlError?.path, source: graphqlError?.source };
+    if (translated !== undefined) {
+      return new GraphQLError(translated.message, { ...options, extensions: translated.extensions });
+    }
+    log.error({ err: original, path: graphqlError?.path?.join('.') }, 'GraphQL request failed');
+    const requestId = requestScope.getStore()?.requestId;
+    const reference = requestId === undefined ? '' : ` (request id ${requestId})`;
+
+    return new GraphQLError(`Internal server error${reference}; report it with the request id`, {
+      ...options,
+      extensions: { code: ErrorCode.InternalError, status: 500 },
+    });
+  };
+}
+
+/** Gives every GraphQL error a code from the REST set, `validation_error` for malformed requests. */
+export function useErrorCodes(): Plugin {
+  return {
+    onResultProcess({ result }) {
+      const results = Array.isArray(result) ? result : [result];
+      for (const item of results) {
+        const errors = (item as { errors?: readonly GraphQLError[] }).errors;
+        for (const error of errors ?? []) {
+          if (error instanceof AppError) {
+            continue;
+          }
+          const extensions = error.extensions as Record<string, unknown>;
+          const code = extensions.code;
+          if (code === undefined || (typeof code === 'string' && clientErrorCodes.has(code))) {
+            extensions.code = ErrorCode.ValidationError;
+            extensions.status = 400;
+          }
+        }
+      }
+    },
+  };
+}
