@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from './config.js';
+import { EmbeddedDatabaseLockedError } from './db/embedded.js';
 import { createLogger } from './logger.js';
 import { createApp } from './server/app.js';
 
@@ -38,6 +39,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof EmbeddedDatabaseLockedError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
   process.stderr.write(`agentgraph failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
   process.exit(1);
 });
