@@ -23,6 +23,8 @@ function ownKeyWhere(id: string, context: GraphQLContext) {
 
 export const ApiKeyNode = builder.prismaNode('ApiKey', {
   id: { field: 'id' },
+  // node(id:) returns null, as Relay expects, for a row that the tenant filter hides.
+  nullable: true,
   findUnique: (id, context) => ownKeyWhere(id, context),
   authScopes: { scope: '*' },
   description: 'An API key. Its secret is shown once, when it is created, and never stored.',
@@ -44,6 +46,8 @@ export const ApiKeyNode = builder.prismaNode('ApiKey', {
 
 export const OAuthAppNode = builder.prismaNode('OAuthApp', {
   id: { field: 'id' },
+  // node(id:) returns null, as Relay expects, for a row that the tenant filter hides.
+  nullable: true,
   findUnique: (id, context) => ({ id: parseDatabaseId(id) ?? -1, accountId: context.services().tenant.accountId }),
   authScopes: { scope: '*' },
   description: 'A registered OAuth app; it exchanges its client credentials for access tokens.',

@@ -28,10 +28,21 @@ function clientCredentials(request: Request, body: Record<string, unknown>): { c
       throw new OAuthError('invalid_client', 'Basic credentials must be client_id:client_secret', 401);
     }
 
-    return {
-      clientId: decodeURIComponent(decoded.slice(0, colon)),
-      clientSecret: decodeURIComponent(decoded.slice(colon + 1)),
-    };
+    try {
+      return {
+        clientId: decodeURIComponent(decoded.slice(0, colon)),
+        clientSecret: decodeURIComponent(decoded.slice(colon + 1)),
+      };
+    } catch (error) {
+      if (error instanceof URIError) {
+        throw new OAuthError(
+          'invalid_client',
+          'Basic credentials contain malformed percent-encoding in client_id or client_secret',
+          401,
+        );
+      }
+      throw error;
+    }
   }
   const clientId = body.client_id;
   const clientSecret = body.client_secret;

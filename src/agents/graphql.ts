@@ -3,6 +3,7 @@ import { builder } from '../graphql/builder.js';
 import { databaseIdOf, tenantNodeWhere } from '../graphql/tenancy.js';
 import { AgentRole, AgentStatus, VoiceEngine } from '../generated/prisma/enums.js';
 import { notFound } from '../errors.js';
+import type { UpdateAgentInput } from './schemas.js';
 import * as agents from './service.js';
 
 export const AgentRoleEnum = builder.enumType(AgentRole, { name: 'AgentRole' });
@@ -14,6 +15,8 @@ export const VoiceEngineEnum = builder.enumType(VoiceEngine, { name: 'VoiceEngin
 
 export const FleetNode = builder.prismaNode('Fleet', {
   id: { field: 'id' },
+  // node(id:) returns null, as Relay expects, for a row that the tenant filter hides.
+  nullable: true,
   findUnique: (id, context) => tenantNodeWhere(id, context),
   authScopes: { scope: 'fleets:read' },
   description: 'A group of agents that work on tasks together.',
@@ -33,6 +36,8 @@ export const FleetNode = builder.prismaNode('Fleet', {
 
 export const AgentNode = builder.prismaNode('Agent', {
   id: { field: 'id' },
+  // node(id:) returns null, as Relay expects, for a row that the tenant filter hides.
+  nullable: true,
   findUnique: (id, context) => tenantNodeWhere(id, context),
   authScopes: { scope: 'agents:read' },
   description: 'An AI agent with a role, a standing task and the tools (skills) it may use.',
@@ -150,13 +155,15 @@ builder.relayMutationField(
       const agent = await agents.updateAgent(
         context.services(),
         id,
+        // An explicit null for a field that cannot be cleared reaches the service as null,
+        // so that GraphQL rejects it with the same validation error as REST.
         {
-          name: input.name ?? undefined,
-          role: input.role ?? undefined,
+          name: input.name as string | undefined,
+          role: input.role as UpdateAgentInput['role'],
           task: input.task,
           skills: input.skills,
           fleetId: fleetDatabaseId(input.fleetId as string | null | undefined),
-          voiceEnabled: input.voiceEnabled ?? undefined,
+          voiceEnabled: input.voiceEnabled as boolean | undefined,
           voiceEngine: input.voiceEngine,
         },
         { fieldNames: agentInputFields },

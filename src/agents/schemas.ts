@@ -13,9 +13,13 @@ export const maxExecuteMessageLength = 10_000;
 
 const toolName = /^[a-z][a-z0-9_]{0,63}$/;
 
+/**
+ * Zod 4 checks `max` in code points, so that an emoji counts once, and the message counts
+ * the same way.
+ */
 function tooLong(max: number) {
   return (issue: { input?: unknown }) =>
-    `must be at most ${max} characters, got ${String((issue.input as string).length)}`;
+    `must be at most ${max} characters, got ${String([...(issue.input as string)].length)}`;
 }
 
 function oneOf(values: readonly string[]) {

@@ -104,7 +104,11 @@ export async function createAgent(
   return agent;
 }
 
-/** Changes only the fields present in `input`; an empty input returns the agent unchanged. */
+/**
+ * Changes only the fields present in `input`; an empty input returns the agent unchanged.
+ * A change to an agent in the `error` status also sets it back to `idle`, which is how a
+ * client clears the error before deploying the agent again.
+ */
 export async function updateAgent(
   ctx: ServiceContext,
   id: string | number,
@@ -125,6 +129,9 @@ export async function updateAgent(
   if (data.fleetId !== undefined) changes.fleetId = data.fleetId;
   if (Object.keys(changes).length === 0) {
     return current;
+  }
+  if (current.status === 'error') {
+    changes.status = 'idle';
   }
 
   return ctx.prisma.$transaction(async (tx) => {

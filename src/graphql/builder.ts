@@ -1,13 +1,40 @@
 import SchemaBuilder from '@pothos/core';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
-import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import ScopeAuthPlugin, { AuthScopeFailureType, type AuthFailure } from '@pothos/plugin-scope-auth';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { hasScope, type Scope } from '../auth/scopes.js';
 import { authRequired, insufficientScope } from '../errors.js';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
 import type { GraphQLContext } from './context.js';
+
+/**
+ * Finds the scope that a failed `scope` check required. Scope-auth wraps even a map with
+ * one entry in an any-of failure, so the check may sit in nested any/all failures.
+ */
+function requiredScopeOf(failure: AuthFailure): string | undefined {
+  if (failure.kind === AuthScopeFailureType.AuthScope) {
+    if (failure.scope === 'scope' && typeof failure.parameter === 'string') {
+      return failure.parameter;
+    }
+
+    return undefined;
+  }
+  if (
+    failure.kind === AuthScopeFailureType.AnyAuthScopes ||
+    failure.kind === AuthScopeFailureType.AllAuthScopes
+  ) {
+    for (const nested of failure.failures) {
+      const scope = requiredScopeOf(nested);
+      if (scope !== undefined) {
+        return scope;
+      }
+    }
+  }
+
+  return undefined;
+}
 
 /**
  * The Pothos schema builder. Errors are thrown as `AppError`s, which are GraphQL errors
@@ -35,10 +62,7 @@ export const builder = new SchemaBuilder<{
       if (context.principal === undefined) {
         return authRequired();
       }
-      const failure = result.failure;
-      const scope = 'parameter' in failure && typeof failure.parameter === 'string' ? failure.parameter : '*';
-
-      return insufficientScope(scope);
+      return insufficientScope(requiredScopeOf(result.failure) ?? '*');
     },
   },
   prisma: {

@@ -21,10 +21,13 @@ export function maskErrorWith(log: Logger) {
     }
     const translated = translateDatabaseError(original);
     const options = { nodes: graphqlError?.nodes, path: graphqlError?.path, source: graphqlError?.source };
+    // A database outage becomes service_unavailable but is still a server fault, so it is logged.
+    if (translated === undefined || translated.status >= 500) {
+      log.error({ err: original, path: graphqlError?.path?.join('.') }, 'GraphQL request failed');
+    }
     if (translated !== undefined) {
       return new GraphQLError(translated.message, { ...options, extensions: translated.extensions });
     }
-    log.error({ err: original, path: graphqlError?.path?.join('.') }, 'GraphQL request failed');
     const requestId = requestScope.getStore()?.requestId;
     const reference = requestId === undefined ? '' : ` (request id ${requestId})`;
 
