@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 /**
@@ -31,6 +32,12 @@ export interface Config {
   sessionTtlSeconds: number;
   /** Seconds that SIGTERM waits for requests in flight before closing them. */
   shutdownGraceSeconds: number;
+  /** DNS servers ("host" or "host:port") for tools; empty uses the system's resolver. */
+  dnsServers: string[];
+  /** Milliseconds a tool run may take. */
+  toolTimeoutMs: number;
+  /** Largest JSON result a tool run may return, in bytes. */
+  toolMaxOutputBytes: number;
 }
 
 const optionalString = z
@@ -80,7 +87,18 @@ const environmentSchema = z.object({
   OPENAI_BASE_URL: optionalString,
   OPENAI_API_KEY: optionalString,
   LLM_DEFAULT_MODEL: optionalString,
-  OUTBOUND_ALLOWED_CIDRS: list,
+  OUTBOUND_ALLOWED_CIDRS: list.superRefine((entries, context) => {
+    for (const entry of entries) {
+      try {
+        ipaddr.parseCIDR(entry);
+      } catch {
+        context.addIssue({
+          code: 'custom',
+          message: `OUTBOUND_ALLOWED_CIDRS entry "${entry}" must be a CIDR range such as 10.0.0.0/8 or ::1/128`,
+        });
+      }
+    }
+  }),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: (issue) =>
@@ -93,6 +111,16 @@ const environmentSchema = z.object({
   OAUTH_TOKEN_TTL_SECONDS: integer('OAUTH_TOKEN_TTL_SECONDS', 3600, 60, 31_536_000),
   SESSION_TTL_SECONDS: integer('SESSION_TTL_SECONDS', 86_400, 60, 31_536_000),
   SHUTDOWN_GRACE_SECONDS: integer('SHUTDOWN_GRACE_SECONDS', 10, 0, 3600),
+  DNS_SERVERS: list.superRefine((entries, context) => {
+    for (const entry of entries) {
+      const host = /^\[?([^\]]+?)\]?(?::\d{1,5})?$/.exec(entry)?.[1] ?? '';
+      if (!ipaddr.isValid(entry) && !ipaddr.isValid(host)) {
+        context.addIssue({ code: 'custom', message: `DNS_SERVERS entry "${entry}" must be an IP address with an optional port` });
+      }
+    }
+  }),
+  TOOL_TIMEOUT_MS: integer('TOOL_TIMEOUT_MS', 10_000, 10, 600_000),
+  TOOL_MAX_OUTPUT_BYTES: integer('TOOL_MAX_OUTPUT_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
 });
 
 /** Raised when an environment variable holds a value the server cannot use. */
@@ -126,5 +154,8 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     oauthTokenTtlSeconds: env.OAUTH_TOKEN_TTL_SECONDS,
     sessionTtlSeconds: env.SESSION_TTL_SECONDS,
     shutdownGraceSeconds: env.SHUTDOWN_GRACE_SECONDS,
+    dnsServers: env.DNS_SERVERS,
+    toolTimeoutMs: env.TOOL_TIMEOUT_MS,
+    toolMaxOutputBytes: env.TOOL_MAX_OUTPUT_BYTES,
   };
 }

@@ -17,6 +17,9 @@ export const ErrorCode = {
   Conflict: 'conflict',
   PayloadTooLarge: 'payload_too_large',
   UnsupportedMediaType: 'unsupported_media_type',
+  PlanUpgradeRequired: 'plan_upgrade_required',
+  ToolError: 'tool_error',
+  ToolTimeout: 'tool_timeout',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -33,6 +36,9 @@ const statusByCode: Record<ErrorCode, number> = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  plan_upgrade_required: 403,
+  tool_error: 422,
+  tool_timeout: 504,
 };
 
 /** One invalid input field: `field` is a dotted path in the caller's field names. */
@@ -118,8 +124,9 @@ export function notFound(resource: string, id: string | number): AppError {
   return new AppError(ErrorCode.ResourceNotFound, `${resource} ${id} was not found`);
 }
 
+/** A 401 with the `WWW-Authenticate` challenge that RFC 6750 asks bearer-token APIs to send. */
 export function authRequired(message = 'Missing credentials: send an API key or token as "Authorization: Bearer <token>"'): AppError {
-  return new AppError(ErrorCode.AuthRequired, message);
+  return new AppError(ErrorCode.AuthRequired, message, { headers: { 'www-authenticate': 'Bearer realm="agentgraph"' } });
 }
 
 export function insufficientScope(scope: string): AppError {

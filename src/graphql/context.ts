@@ -6,6 +6,7 @@ import { authRequired } from '../errors.js';
 import type { Agent, PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
 import { getAgentsByIds } from '../agents/service.js';
+import type { ToolRuntime } from '../tools/service.js';
 
 /** Loaders live for one request, so a cached row never crosses requests or tenants. */
 export interface Loaders {
@@ -16,6 +17,7 @@ export interface GraphQLContext {
   prisma: PrismaClient;
   config: Config;
   log: Logger;
+  tools: ToolRuntime;
   /** `undefined` for a request without credentials, which may only introspect. */
   principal: Principal | undefined;
   /** The caller's service context; raises `auth_required` for anonymous requests. */
@@ -28,8 +30,9 @@ export function createGraphQLContext(options: {
   config: Config;
   log: Logger;
   principal: Principal | undefined;
+  tools: ToolRuntime;
 }): GraphQLContext {
-  const { prisma, config, log, principal } = options;
+  const { prisma, config, log, principal, tools } = options;
   let services: ServiceContext | undefined;
   let loaders: Loaders | undefined;
 
@@ -37,6 +40,7 @@ export function createGraphQLContext(options: {
     prisma,
     config,
     log,
+    tools,
     principal,
     services() {
       if (principal === undefined) {

@@ -8,6 +8,7 @@ import { translateDatabaseError } from '../db/errors.js';
 import { AppError, ErrorCode, isAppError } from '../errors.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
+import type { ToolRuntime } from '../tools/service.js';
 import { readJsonObject } from './body.js';
 import { errorResponse, internalErrorResponse, json } from './responses.js';
 
@@ -17,6 +18,7 @@ export interface RestDependencies {
   prisma: PrismaClient;
   config: Config;
   log: Logger;
+  tools: ToolRuntime;
   /** Returns the request id that the request-id plugin assigned. */
   requestIdOf(request: Request): string | undefined;
 }
@@ -135,13 +137,18 @@ export function createRestRouter(routes: RouteList, deps: RestDependencies): Hon
   );
 
   app.onError((error, c) => {
-    const expected = isAppError(error) ? error : translateDatabaseError(error);
-    if (expected !== undefined) {
-      return errorResponse(expected);
+    if (isAppError(error)) {
+      return errorResponse(error);
     }
-    deps.log.error({ err: error, method: c.req.method, path: c.req.path }, 'REST request failed');
+    const translated = translateDatabaseError(error);
+    // A database outage becomes a 503 but is still a server fault, so it is logged.
+    if (translated === undefined || translated.status >= 500) {
+      deps.log.error({ err: error, method: c.req.method, path: c.req.path }, 'REST request failed');
+    }
 
-    return internalErrorResponse(deps.requestIdOf(c.req.raw));
+    return translated === undefined
+      ? internalErrorResponse(deps.requestIdOf(c.req.raw))
+      : errorResponse(translated);
   });
 
   return app;

@@ -11,6 +11,10 @@ import { createGraphQLContext, type GraphQLContext } from '../graphql/context.js
 import { graphqlSchema } from '../graphql/schema.js';
 import { requestScope, type Logger } from '../logger.js';
 import { createRestRouter } from '../rest/router.js';
+import { builtinTools } from '../tools/builtin/index.js';
+import { createOutboundNetwork, parseCidrs } from '../tools/network.js';
+import { toolRoutes } from '../tools/routes.js';
+import { syncBuiltinTools, type ToolRuntime } from '../tools/service.js';
 import { bootstrapLocalAccount } from './bootstrap.js';
 import { useBodyLimit } from './plugins/body-limit.js';
 import { corsOptions, useVaryOrigin } from './plugins/cors.js';
@@ -43,12 +47,22 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
       throw error;
     });
   }
+  const tools: ToolRuntime = {
+    builtins: new Map(builtinTools.map((tool) => [tool.name, tool])),
+    network: createOutboundNetwork(parseCidrs(config.outboundAllowedCidrs), { dnsServers: config.dnsServers }),
+    limits: { timeoutMs: config.toolTimeoutMs, maxOutputBytes: config.toolMaxOutputBytes },
+  };
+  await syncBuiltinTools({ prisma, log }, builtinTools).catch(async (error: unknown) => {
+    await database.close();
+    throw error;
+  });
   let draining = false;
 
-  const router = createRestRouter([...accountRoutes, ...agentRoutes], {
+  const router = createRestRouter([...accountRoutes, ...agentRoutes, ...toolRoutes], {
     prisma,
     config,
     log,
+    tools,
     requestIdOf: () => requestScope.getStore()?.requestId,
   });
 
@@ -70,7 +84,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
       try {
         const principal = await authenticate(prisma, readCredential(request), log);
 
-        return createGraphQLContext({ prisma, config, log, principal });
+        return createGraphQLContext({ prisma, config, log, principal, tools });
       } catch (error) {
         throw isAppError(error) ? error.asRequestError() : error;
       }
