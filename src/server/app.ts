@@ -22,6 +22,7 @@ import { maskErrorWith, useErrorCodes } from './plugins/errors.js';
 import { useReadiness } from './plugins/readiness.js';
 import { useRestRouter } from './plugins/rest.js';
 import { requestIdFor } from './request-id.js';
+import { attachWebSocketServer } from './websocket.js';
 
 export interface App {
   server: Server;
@@ -118,6 +119,8 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     });
   });
 
+  const sockets = attachWebSocketServer(server, yoga as never, { prisma, log });
+
   return {
     server,
     database,
@@ -134,6 +137,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
       }),
     async close() {
       draining = true;
+      await sockets.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const deadline = setTimeout(() => {

@@ -1,0 +1,99 @@
+import type { Server } from 'node:http';
+import type { ExecutionArgs } from 'graphql';
+import type { ConnectionInitMessage } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { YogaServerInstance } from 'graphql-yoga';
+import { WebSocketServer } from 'ws';
+import { authenticate } from '../auth/authenticate.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import type { Logger } from '../logger.js';
+import { isAppError } from '../errors.js';
+
+/** Execution functions that Yoga's envelop builds per operation, passed through `rootValue`. */
+interface EnvelopedRoot {
+  execute(args: ExecutionArgs): unknown;
+  subscribe(args: ExecutionArgs): unknown;
+}
+
+/**
+ * Reads the bearer token of a graphql-ws connection: `authorization` ("Bearer <token>")
+ * or `apiKey` in the connection_init payload, else the upgrade request's header.
+ */
+export function connectionCredential(
+  payload: ConnectionInitMessage['payload'],
+  headers: Record<string, string | string[] | undefined>,
+): string | undefined {
+  const fromPayload = payload?.authorization ?? payload?.Authorization ?? payload?.apiKey;
+  const header = typeof fromPayload === 'string' ? fromPayload : headers.authorization;
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || value.trim() === '') {
+    return undefined;
+  }
+
+  return value.replace(/^Bearer\s+/i, '').trim();
+}
+
+/**
+ * Serves GraphQL over WebSocket (the graphql-ws protocol) on `/graphql` of `server`,
+ * running each operation through Yoga's plugins. A connection whose credential is
+ * invalid is closed with 4403 at connection_init.
+ */
+export function attachWebSocketServer(
+  server: Server,
+  yoga: YogaServerInstance<Record<string, unknown>, Record<string, unknown>>,
+  deps: { prisma: PrismaClient; log: Logger },
+): { close(): Promise<void> } {
+  const webSocketServer = new WebSocketServer({ server, path: '/graphql' });
+  const disposable = useServer(
+    {
+      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
+      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
+      onConnect: async (context) => {
+        const token = connectionCredential(context.connectionParams, context.extra.request.headers);
+        try {
+          await authenticate(deps.prisma, token, deps.log);
+
+          return true;
+        } catch (error) {
+          if (isAppError(error)) {
+            return false;
+          }
+          throw error;
+        }
+      },
+      onSubscribe: async (context, _id, payload) => {
+        const token = connectionCredential(context.connectionParams, context.extra.request.headers);
+        const headers = new Headers();
+        if (token !== undefined) {
+          headers.set('authorization', `Bearer ${token}`);
+        }
+        const request = new Request('http://websocket/graphql', { method: 'POST', headers });
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          request,
+          params: payload,
+        });
+        const args: ExecutionArgs = {
+          schema,
+          operationName: payload.operationName,
+          document: parse(payload.query),
+          variableValues: payload.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe } satisfies EnvelopedRoot,
+        };
+        const errors = validate(args.schema, args.document);
+
+        return errors.length > 0 ? errors : args;
+      },
+    },
+    webSocketServer,
+  );
+
+  return {
+    async close() {
+      for (const client of webSocketServer.clients) {
+        client.close(1001, 'server shutting down');
+      }
+      await disposable.dispose();
+    },
+  };
+}
