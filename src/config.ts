@@ -19,6 +19,18 @@ export interface Config {
   openaiBaseUrl: string | undefined;
   openaiApiKey: string | undefined;
   llmDefaultModel: string | undefined;
+  /** Public model names besides `alfred-default`, each mapped to a provider model. */
+  llmModels: ModelSetting[];
+  /** Context window, in tokens, of models whose entry gives none. */
+  llmContextTokens: number;
+  /** Tokens of the context window kept free for the reply when history is trimmed. */
+  llmReplyTokens: number;
+  /** Milliseconds to wait for the provider to start a response or send its next chunk. */
+  llmTimeoutMs: number;
+  /** Retries of a provider request that failed with a retryable error, such as HTTP 500. */
+  llmMaxRetries: number;
+  /** Model calls in one chat turn or agent run; each tool round takes one. */
+  llmMaxSteps: number;
   /** Address ranges that tools and webhooks may reach although they are private. */
   outboundAllowedCidrs: string[];
   logLevel: string;
@@ -32,12 +44,107 @@ export interface Config {
   sessionTtlSeconds: number;
   /** Seconds that SIGTERM waits for requests in flight before closing them. */
   shutdownGraceSeconds: number;
+  /** False turns rate limiting off, for private deployments behind their own limits. */
+  rateLimitsEnabled: boolean;
+  /** What the rate limiter does while Redis is down: let requests through, or refuse them. */
+  rateLimitFailureMode: 'open' | 'closed';
+  /** Prefix of every key this server writes to Redis, so that deployments can share one. */
+  redisKeyPrefix: string;
   /** DNS servers ("host" or "host:port") for tools; empty uses the system's resolver. */
   dnsServers: string[];
   /** Milliseconds a tool run may take. */
   toolTimeoutMs: number;
   /** Largest JSON result a tool run may return, in bytes. */
   toolMaxOutputBytes: number;
+  /** Milliseconds between polls of the event outbox and the webhook delivery queue. */
+  eventsPollIntervalMs: number;
+  /** Days that dispatched events, their deliveries and attempts are kept. */
+  eventRetentionDays: number;
+  /** Milliseconds a webhook receiver has to answer one delivery attempt. */
+  webhookTimeoutMs: number;
+  /** Attempts of one delivery before it is marked failed. */
+  webhookMaxAttempts: number;
+  /** Delay before the first retry, in milliseconds; each further retry doubles it. */
+  webhookRetryBaseMs: number;
+  /** Longest delay between two attempts, in milliseconds. */
+  webhookRetryMaxMs: number;
+  /** Deliveries that one server sends at the same time. */
+  webhookConcurrency: number;
+}
+
+/** One entry of `LLM_MODELS`: a public model name and the provider model it runs on. */
+export interface ModelSetting {
+  name: string;
+  model: string;
+  /** The model's context window in tokens; `undefined` uses `LLM_CONTEXT_TOKENS`. */
+  contextTokens: number | undefined;
+}
+
+/** The public model name that chat uses when a request names none, fixed by the REST contract. */
+export const defaultModelName = 'alfred-default';
+
+const modelName = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+const modelEntry = z.union([
+  z.string().trim().min(1),
+  z.strictObject({
+    model: z.string().trim().min(1),
+    context_tokens: z.number().int().min(256).max(100_000_000).optional(),
+  }),
+]);
+
+/**
+ * Parses `LLM_MODELS`: either a JSON object such as
+ * `{"alfred-fast":"gpt-4o-mini","alfred-long":{"model":"gpt-4o","context_tokens":128000}}`
+ * or comma-separated pairs such as `alfred-fast=gpt-4o-mini,alfred-local=llama3.2:3b`.
+ */
+function parseModelTable(value: string, context: z.RefinementCtx): ModelSetting[] {
+  const problem = (message: string) => {
+    context.addIssue({ code: 'custom', message: `LLM_MODELS ${message}` });
+
+    return z.NEVER;
+  };
+  let entries: [string, unknown][];
+  if (value.startsWith('{') || value.startsWith('[')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch (error) {
+      return problem(`is not valid JSON: ${(error as Error).message}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      return problem('must be a JSON object of public names');
+    }
+    entries = Object.entries(parsed);
+  } else {
+    entries = [];
+    for (const pair of value.split(',').map((item) => item.trim()).filter((item) => item !== '')) {
+      const separator = pair.indexOf('=');
+      if (separator < 1) {
+        return problem(`entry "${pair}" must have the form name=model`);
+      }
+      entries.push([pair.slice(0, separator).trim(), pair.slice(separator + 1).trim()]);
+    }
+  }
+  const settings: ModelSetting[] = [];
+  for (const [name, entry] of entries) {
+    if (!modelName.test(name)) {
+      return problem(
+        `name "${name}" must be 1 to 64 lowercase letters, digits, dots, hyphens or underscores, starting with a letter or digit`,
+      );
+    }
+    const parsed = modelEntry.safeParse(entry);
+    if (!parsed.success) {
+      return problem(
+        `entry "${name}" must be a provider model name or {"model": "...", "context_tokens": 256 to 100000000}`,
+      );
+    }
+    const model = typeof parsed.data === 'string' ? parsed.data : parsed.data.model;
+    const contextTokens = typeof parsed.data === 'string' ? undefined : parsed.data.context_tokens;
+    settings.push({ name, model, contextTokens });
+  }
+
+  return settings;
 }
 
 const optionalString = z
@@ -84,9 +191,22 @@ const environmentSchema = z.object({
   DATABASE_POOL_SIZE: integer('DATABASE_POOL_SIZE', 10, 1, 1000),
   DATA_DIR: optionalString.transform((value) => resolve(value ?? './.data')),
   REDIS_URL: optionalString,
-  OPENAI_BASE_URL: optionalString,
+  OPENAI_BASE_URL: optionalString.superRefine((value, context) => {
+    if (value !== undefined && !/^https?:\/\/[^/]/i.test(value)) {
+      context.addIssue({
+        code: 'custom',
+        message: `OPENAI_BASE_URL must be an http or https URL such as http://127.0.0.1:11434/v1, got "${value}"`,
+      });
+    }
+  }),
   OPENAI_API_KEY: optionalString,
   LLM_DEFAULT_MODEL: optionalString,
+  LLM_MODELS: optionalString.transform((value, context) => (value === undefined ? [] : parseModelTable(value, context))),
+  LLM_CONTEXT_TOKENS: integer('LLM_CONTEXT_TOKENS', 8192, 256, 100_000_000),
+  LLM_REPLY_TOKENS: integer('LLM_REPLY_TOKENS', 1024, 1, 1_000_000),
+  LLM_TIMEOUT_MS: integer('LLM_TIMEOUT_MS', 60_000, 10, 3_600_000),
+  LLM_MAX_RETRIES: integer('LLM_MAX_RETRIES', 2, 0, 10),
+  LLM_MAX_STEPS: integer('LLM_MAX_STEPS', 8, 1, 100),
   OUTBOUND_ALLOWED_CIDRS: list.superRefine((entries, context) => {
     for (const entry of entries) {
       try {
@@ -106,21 +226,54 @@ const environmentSchema = z.object({
     })
     .optional()
     .transform((value) => value ?? 'info'),
-  CORS_ORIGINS: list,
+  CORS_ORIGINS: list.superRefine((entries, context) => {
+    for (const entry of entries) {
+      let valid = entry === '*';
+      try {
+        const url = new URL(entry);
+        valid ||= (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === entry;
+      } catch {
+        // Not a URL: `valid` stays false.
+      }
+      if (!valid) {
+        context.addIssue({
+          code: 'custom',
+          message: `CORS_ORIGINS entry "${entry}" must be * or an origin such as https://app.example.com, without a path or trailing slash`,
+        });
+      }
+    }
+  }),
   MAX_BODY_BYTES: integer('MAX_BODY_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
   OAUTH_TOKEN_TTL_SECONDS: integer('OAUTH_TOKEN_TTL_SECONDS', 3600, 60, 31_536_000),
   SESSION_TTL_SECONDS: integer('SESSION_TTL_SECONDS', 86_400, 60, 31_536_000),
   SHUTDOWN_GRACE_SECONDS: integer('SHUTDOWN_GRACE_SECONDS', 10, 0, 3600),
+  RATE_LIMITS: z
+    .enum(['on', 'off'], { error: (issue) => `RATE_LIMITS must be on or off, got "${String(issue.input)}"` })
+    .optional()
+    .transform((value) => value !== 'off'),
+  RATE_LIMIT_FAILURE_MODE: z
+    .enum(['open', 'closed'], { error: (issue) => `RATE_LIMIT_FAILURE_MODE must be open or closed, got "${String(issue.input)}"` })
+    .optional()
+    .transform((value) => value ?? 'open'),
+  REDIS_KEY_PREFIX: optionalString.transform((value) => value ?? 'agentgraph:'),
   DNS_SERVERS: list.superRefine((entries, context) => {
     for (const entry of entries) {
-      const host = /^\[?([^\]]+?)\]?(?::\d{1,5})?$/.exec(entry)?.[1] ?? '';
-      if (!ipaddr.isValid(entry) && !ipaddr.isValid(host)) {
-        context.addIssue({ code: 'custom', message: `DNS_SERVERS entry "${entry}" must be an IP address with an optional port` });
+      const match = /^\[?([^\]]+?)\]?(?::(\d{1,5}))?$/.exec(entry);
+      const port = match?.[2] === undefined ? 53 : Number(match[2]);
+      if ((!ipaddr.isValid(entry) && !ipaddr.isValid(match?.[1] ?? '')) || port < 1 || port > 65_535) {
+        context.addIssue({ code: 'custom', message: `DNS_SERVERS entry "${entry}" must be an IP address with an optional port from 1 to 65535` });
       }
     }
   }),
   TOOL_TIMEOUT_MS: integer('TOOL_TIMEOUT_MS', 10_000, 10, 600_000),
   TOOL_MAX_OUTPUT_BYTES: integer('TOOL_MAX_OUTPUT_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
+  EVENTS_POLL_INTERVAL_MS: integer('EVENTS_POLL_INTERVAL_MS', 1000, 10, 600_000),
+  EVENT_RETENTION_DAYS: integer('EVENT_RETENTION_DAYS', 30, 1, 3650),
+  WEBHOOK_TIMEOUT_MS: integer('WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+  WEBHOOK_MAX_ATTEMPTS: integer('WEBHOOK_MAX_ATTEMPTS', 12, 1, 50),
+  WEBHOOK_RETRY_BASE_MS: integer('WEBHOOK_RETRY_BASE_MS', 60_000, 10, 86_400_000),
+  WEBHOOK_RETRY_MAX_MS: integer('WEBHOOK_RETRY_MAX_MS', 8 * 3_600_000, 10, 7 * 86_400_000),
+  WEBHOOK_CONCURRENCY: integer('WEBHOOK_CONCURRENCY', 10, 1, 1000),
 });
 
 /** Raised when an environment variable holds a value the server cannot use. */
@@ -136,6 +289,12 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     throw new ConfigError(`Invalid settings: ${problems}`);
   }
   const env = result.data;
+  const defaultEntry = env.LLM_MODELS.find((entry) => entry.name === defaultModelName);
+  if (defaultEntry !== undefined && env.LLM_DEFAULT_MODEL !== undefined && defaultEntry.model !== env.LLM_DEFAULT_MODEL) {
+    throw new ConfigError(
+      `Invalid settings: LLM_MODELS maps ${defaultModelName} to "${defaultEntry.model}" but LLM_DEFAULT_MODEL is "${env.LLM_DEFAULT_MODEL}"; set one of them`,
+    );
+  }
 
   return {
     port: env.PORT,
@@ -147,6 +306,12 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     openaiBaseUrl: env.OPENAI_BASE_URL,
     openaiApiKey: env.OPENAI_API_KEY,
     llmDefaultModel: env.LLM_DEFAULT_MODEL,
+    llmModels: env.LLM_MODELS,
+    llmContextTokens: env.LLM_CONTEXT_TOKENS,
+    llmReplyTokens: env.LLM_REPLY_TOKENS,
+    llmTimeoutMs: env.LLM_TIMEOUT_MS,
+    llmMaxRetries: env.LLM_MAX_RETRIES,
+    llmMaxSteps: env.LLM_MAX_STEPS,
     outboundAllowedCidrs: env.OUTBOUND_ALLOWED_CIDRS,
     logLevel: env.LOG_LEVEL,
     corsOrigins: env.CORS_ORIGINS,
@@ -154,8 +319,18 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     oauthTokenTtlSeconds: env.OAUTH_TOKEN_TTL_SECONDS,
     sessionTtlSeconds: env.SESSION_TTL_SECONDS,
     shutdownGraceSeconds: env.SHUTDOWN_GRACE_SECONDS,
+    rateLimitsEnabled: env.RATE_LIMITS,
+    rateLimitFailureMode: env.RATE_LIMIT_FAILURE_MODE,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX,
     dnsServers: env.DNS_SERVERS,
     toolTimeoutMs: env.TOOL_TIMEOUT_MS,
     toolMaxOutputBytes: env.TOOL_MAX_OUTPUT_BYTES,
+    eventsPollIntervalMs: env.EVENTS_POLL_INTERVAL_MS,
+    eventRetentionDays: env.EVENT_RETENTION_DAYS,
+    webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    webhookMaxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
+    webhookRetryBaseMs: env.WEBHOOK_RETRY_BASE_MS,
+    webhookRetryMaxMs: env.WEBHOOK_RETRY_MAX_MS,
+    webhookConcurrency: env.WEBHOOK_CONCURRENCY,
   };
 }

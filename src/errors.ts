@@ -18,8 +18,11 @@ export const ErrorCode = {
   PayloadTooLarge: 'payload_too_large',
   UnsupportedMediaType: 'unsupported_media_type',
   PlanUpgradeRequired: 'plan_upgrade_required',
+  QuotaExceeded: 'quota_exceeded',
   ToolError: 'tool_error',
   ToolTimeout: 'tool_timeout',
+  UpstreamError: 'upstream_error',
+  UpstreamTimeout: 'upstream_timeout',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -37,9 +40,17 @@ const statusByCode: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   plan_upgrade_required: 403,
+  quota_exceeded: 403,
   tool_error: 422,
   tool_timeout: 504,
+  upstream_error: 502,
+  upstream_timeout: 504,
 };
+
+/** The HTTP status that goes with an error code. */
+export function statusOfCode(code: ErrorCode): number {
+  return statusByCode[code];
+}
 
 /** One invalid input field: `field` is a dotted path in the caller's field names. */
 export interface FieldIssue {

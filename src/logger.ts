@@ -4,6 +4,8 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 /** Per-request values that every log line written while handling the request carries. */
 export interface RequestScope {
   requestId?: string;
+  /** The peer address of the connection, which limits requests without a credential. */
+  remoteAddress?: string;
 }
 
 export const requestScope = new AsyncLocalStorage<RequestScope>();

@@ -34,3 +34,50 @@ export function parseInput<Schema extends z.ZodType>(
 
   return result.data;
 }
+
+/**
+ * True for text PostgreSQL can store: no NUL character, which `text` columns reject,
+ * and no unpaired UTF-16 surrogate, which has no UTF-8 encoding.
+ */
+export function isStorableText(text: string): boolean {
+  return !text.includes('\u0000') && !unpairedSurrogate.test(text);
+}
+
+const unpairedSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Returns the path of the first string (or object key) in `value` that PostgreSQL
+ * could not store, or `undefined` when there is none.
+ */
+export function findUnstorableText(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') {
+    return isStorableText(value) ? undefined : path;
+  }
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) {
+      const found = findUnstorableText(item, `${path}.${index}`);
+      if (found !== undefined) {
+        return found;
+      }
+    }
+
+    return undefined;
+  }
+  if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      const found = isStorableText(key) ? findUnstorableText(item, `${path}.${key}`) : `${path}.${key}`;
+      if (found !== undefined) {
+        return found;
+      }
+    }
+  }
+
+  return undefined;
+}
+
+/** The validation error for text that {@link findUnstorableText} found at `field`. */
+export function unstorableTextError(field: string): ValidationError {
+  return new ValidationError([
+    { field, message: 'contains a NUL character (\\u0000) or an unpaired UTF-16 surrogate, which cannot be stored' },
+  ]);
+}

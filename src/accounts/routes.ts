@@ -1,9 +1,11 @@
 import { OAuthError, issueClientCredentialsToken } from './oauth.js';
 import { createSession } from './sessions.js';
+import { sessionRequestBody, sessionResource, tokenError, tokenRequestBody, tokenResponse } from './rest-schemas.js';
 import { AppError, ErrorCode, ValidationError, type FieldIssue } from '../errors.js';
 import { readFormOrJson } from '../rest/body.js';
 import { dataResponse, json } from '../rest/responses.js';
 import { publicRoute, type RouteList } from '../rest/router.js';
+import { dataEnvelope } from '../rest/route-docs.js';
 import { isoTimestamp } from '../rest/timestamps.js';
 
 /** RFC 6749 requires token responses and their errors to be uncacheable. */
@@ -72,6 +74,18 @@ export const accountRoutes: RouteList = [
   publicRoute({
     method: 'POST',
     path: '/api/v1/oauth/token',
+    docs: {
+      operationId: 'createOAuthToken',
+      summary: 'Issue an OAuth access token',
+      description:
+        'The client credentials grant of RFC 6749 section 4.4. The client authenticates with HTTP Basic or with client_id and client_secret in the body. Errors use the RFC 6749 format, not the error envelope.',
+      tag: 'auth',
+      body: tokenRequestBody,
+      bodyMediaTypes: ['application/x-www-form-urlencoded', 'application/json'],
+      response: { status: 200, description: 'The access token', schema: tokenResponse },
+      errors: ['auth_required'],
+      errorBody: tokenError,
+    },
     async handler({ request, deps }) {
       try {
         let body: Record<string, unknown>;
@@ -124,6 +138,16 @@ export const accountRoutes: RouteList = [
   publicRoute({
     method: 'POST',
     path: '/api/auth.php',
+    docs: {
+      operationId: 'createSession',
+      summary: 'Sign in with email and password (legacy)',
+      description: 'Returns a session token that carries every scope. Kept for clients of the legacy API.',
+      tag: 'auth',
+      body: sessionRequestBody,
+      bodyMediaTypes: ['application/json', 'application/x-www-form-urlencoded'],
+      response: { status: 200, description: 'The session token', schema: dataEnvelope(sessionResource) },
+      errors: ['auth_required'],
+    },
     async handler({ request, deps }) {
       const body = await readFormOrJson(request, deps.config.maxBodyBytes);
       const issues: FieldIssue[] = [];

@@ -1,9 +1,12 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import { assertAuthenticated } from '../auth/principal.js';
 import { builder } from '../graphql/builder.js';
+import type { GraphQLContext } from '../graphql/context.js';
 import { databaseIdOf, tenantNodeWhere } from '../graphql/tenancy.js';
 import { AgentRole, AgentStatus, VoiceEngine } from '../generated/prisma/enums.js';
 import { notFound } from '../errors.js';
 import type { UpdateAgentInput } from './schemas.js';
+import { executeAgent, type AgentRuntime } from './runs.js';
 import * as agents from './service.js';
 
 export const AgentRoleEnum = builder.enumType(AgentRole, { name: 'AgentRole' });
@@ -85,6 +88,10 @@ builder.queryFields((t) => ({
     },
   }),
 }));
+
+function runtimeOf(context: GraphQLContext): AgentRuntime {
+  return { principal: assertAuthenticated(context.principal), tools: context.tools, models: context.models };
+}
 
 /** Fleet global id in an input, decoded to its database id; `null` detaches. */
 function fleetDatabaseId(value: string | null | undefined): number | null | undefined {
@@ -220,7 +227,7 @@ builder.relayMutationField(
   {
     authScopes: { scope: 'agents:write' },
     resolve: async (_parent, { input }, context) =>
-      agents.executeAgent(context.services(), databaseIdOf(String(input.id), 'Agent'), {
+      executeAgent(context.services(), runtimeOf(context), databaseIdOf(String(input.id), 'Agent'), {
         message: input.message,
         tools: input.tools ?? undefined,
         context: (input.context ?? undefined) as Record<string, unknown> | undefined,

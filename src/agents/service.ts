@@ -1,15 +1,16 @@
 import type { ServiceContext } from '../context.js';
-import { AppError, ErrorCode, notFound, serviceUnavailable } from '../errors.js';
+import { AppError, ErrorCode, notFound } from '../errors.js';
+import type { AgentCreatedData, AgentDeployedData } from '../events/catalogue.js';
+import { recordEvent } from '../events/outbox.js';
+import { assertWithinQuota, meter, reportThresholds } from '../usage/service.js';
 import { reserveFleetSlot } from '../fleets/service.js';
 import type { Agent, Prisma } from '../generated/prisma/client.js';
 import { parseDatabaseId } from '../ids.js';
 import { parseInput, type FieldNames } from '../validation.js';
 import {
   createAgentInput,
-  executeAgentInput,
   updateAgentInput,
   type CreateAgentInput,
-  type ExecuteAgentInput,
   type UpdateAgentInput,
 } from './schemas.js';
 
@@ -72,6 +73,19 @@ export async function countAgents(ctx: ServiceContext): Promise<number> {
   return ctx.prisma.agent.count({ where: tenantWhere(ctx) });
 }
 
+/**
+ * Counts the tenant's agents for the plan quota, holding a per-account lock until the
+ * transaction ends so that concurrent creations cannot both take the last place.
+ */
+async function countAgentsForQuota(tx: Prisma.TransactionClient, ctx: ServiceContext): Promise<number> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${agentQuotaLockClass}, ${ctx.tenant.accountId})`;
+
+  return tx.agent.count({ where: tenantWhere(ctx) });
+}
+
+/** The first key of the advisory lock that serialises agent creation per account. */
+const agentQuotaLockClass = 72_707_370;
+
 export async function createAgent(
   ctx: ServiceContext,
   input: CreateAgentInput,
@@ -81,11 +95,15 @@ export async function createAgent(
   const fleetField = options.fieldNames?.fleetId ?? 'fleetId';
 
   const agent = await ctx.prisma.$transaction(async (tx) => {
+    const existing = ctx.plan === undefined ? 0 : await countAgentsForQuota(tx, ctx);
+    if (ctx.plan !== undefined) {
+      assertWithinQuota(ctx.plan, 'agentsActive', existing);
+    }
     if (data.fleetId !== null) {
       await reserveFleetSlot(tx, ctx.tenant, data.fleetId, fleetField);
     }
 
-    return tx.agent.create({
+    const created = await tx.agent.create({
       data: {
         accountId: ctx.tenant.accountId,
         livemode: ctx.tenant.livemode,
@@ -98,6 +116,18 @@ export async function createAgent(
         voiceEngine: data.voiceEngine,
       },
     });
+    await recordEvent(tx, ctx.tenant, 'agent.created', {
+      agent_id: created.id,
+      agent_name: created.name,
+      role: created.role,
+      fleet_id: created.fleetId,
+      status: created.status,
+    } satisfies AgentCreatedData);
+    if (ctx.plan !== undefined) {
+      await reportThresholds(tx, ctx.tenant, ctx.plan, 'agentsActive', existing + 1);
+    }
+
+    return created;
   });
   ctx.log.info({ agentId: agent.id, accountId: agent.accountId }, 'created agent');
 
@@ -174,39 +204,31 @@ export async function deployAgent(ctx: ServiceContext, id: string | number): Pro
       `Agent ${agent.id} is in the error state; update it to clear the error before deploying`,
     );
   }
-  const [updated] = await ctx.prisma.agent.updateManyAndReturn({
-    where: { ...tenantWhere(ctx), id: agent.id },
-    data: { status: 'working' },
+  const updated = await ctx.prisma.$transaction(async (tx) => {
+    // The status condition makes two concurrent deploys raise one event between them.
+    const [changed] = await tx.agent.updateManyAndReturn({
+      where: { ...tenantWhere(ctx), id: agent.id, status: { notIn: ['working', 'error'] } },
+      data: { status: 'working' },
+    });
+    if (changed === undefined) {
+      return undefined;
+    }
+    await recordEvent(tx, ctx.tenant, 'agent.deployed', {
+      agent_id: changed.id,
+      agent_name: changed.name,
+      fleet_id: changed.fleetId,
+      status: changed.status,
+    } satisfies AgentDeployedData);
+    await meter(tx, ctx.tenant, 'agents');
+
+    return changed;
   });
   if (updated === undefined) {
-    throw notFound('Agent', id);
+    // Another request deleted, deployed or failed the agent since it was read: answer for
+    // the state it is in now.
+    return deployAgent(ctx, id);
   }
   ctx.log.info({ agentId: agent.id }, 'deployed agent');
 
   return updated;
-}
-
-export interface AgentExecution {
-  reply: string;
-  toolsUsed: string[];
-  executionTimeMs: number;
-}
-
-/**
- * Runs a task on an agent. The agent and the input are checked first, so that a caller
- * learns about a wrong id or body before learning that no model is configured.
- */
-export async function executeAgent(
-  ctx: ServiceContext,
-  id: string | number,
-  input: ExecuteAgentInput,
-  options: InputOptions = {},
-): Promise<AgentExecution> {
-  await getAgent(ctx, id);
-  parseInput(executeAgentInput, input, options.fieldNames);
-
-  // TODO: run the task through the model layer once model providers are configurable.
-  throw serviceUnavailable(
-    'Agent execution needs a model provider: set OPENAI_BASE_URL (and OPENAI_API_KEY if the provider needs one) and LLM_DEFAULT_MODEL, then restart the server',
-  );
 }

@@ -104,7 +104,7 @@ async function authenticateOAuthToken(prisma: PrismaClient, token: string): Prom
     plan: record.account.plan,
     livemode: true,
     scopes: record.scopes,
-    credential: { kind: 'oauth_token', id: record.id },
+    credential: { kind: 'oauth_token', id: record.id, appId: record.appId },
   };
 }
 

@@ -11,7 +11,8 @@ export interface Principal {
   /** False for `ak_test_` keys, whose resources are kept apart from live ones. */
   livemode: boolean;
   scopes: string[];
-  credential: { kind: CredentialKind; id: number };
+  /** The credential's row; `appId` is the OAuth app that issued an access token. */
+  credential: { kind: CredentialKind; id: number; appId?: number };
 }
 
 /** The part of a principal that owns data: every query filters on both fields. */

@@ -3,9 +3,12 @@ import { tenantOf, type Principal } from '../auth/principal.js';
 import type { Config } from '../config.js';
 import type { ServiceContext } from '../context.js';
 import { authRequired } from '../errors.js';
+import type { EventBus } from '../events/bus.js';
 import type { Agent, PrismaClient } from '../generated/prisma/client.js';
+import type { ModelRuntime } from '../llm/models.js';
 import type { Logger } from '../logger.js';
 import { getAgentsByIds } from '../agents/service.js';
+import type { UsageRecorder } from '../server/plugins/rate-limit.js';
 import type { ToolRuntime } from '../tools/service.js';
 
 /** Loaders live for one request, so a cached row never crosses requests or tenants. */
@@ -18,6 +21,10 @@ export interface GraphQLContext {
   config: Config;
   log: Logger;
   tools: ToolRuntime;
+  models: ModelRuntime;
+  usage: UsageRecorder;
+  /** Published events, which the `events` subscription reads. */
+  events: EventBus;
   /** `undefined` for a request without credentials, which may only introspect. */
   principal: Principal | undefined;
   /** The caller's service context; raises `auth_required` for anonymous requests. */
@@ -31,8 +38,11 @@ export function createGraphQLContext(options: {
   log: Logger;
   principal: Principal | undefined;
   tools: ToolRuntime;
+  models: ModelRuntime;
+  usage: UsageRecorder;
+  events: EventBus;
 }): GraphQLContext {
-  const { prisma, config, log, principal, tools } = options;
+  const { prisma, config, log, principal, tools, models, usage, events } = options;
   let services: ServiceContext | undefined;
   let loaders: Loaders | undefined;
 
@@ -41,12 +51,15 @@ export function createGraphQLContext(options: {
     config,
     log,
     tools,
+    models,
+    usage,
+    events,
     principal,
     services() {
       if (principal === undefined) {
         throw authRequired();
       }
-      services ??= { prisma, tenant: tenantOf(principal), log };
+      services ??= { prisma, tenant: tenantOf(principal), log, plan: principal.plan };
 
       return services;
     },

@@ -2,7 +2,11 @@ import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
 import { builder } from './builder.js';
 import '../accounts/graphql.js';
 import '../agents/graphql.js';
+import '../chat/graphql.js';
 import '../tools/graphql.js';
+import '../events/graphql.js';
+import '../webhooks/graphql.js';
+import '../usage/graphql.js';
 
 let schema: GraphQLSchema | undefined;
 

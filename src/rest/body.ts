@@ -1,4 +1,5 @@
 import { AppError, ErrorCode } from '../errors.js';
+import { findUnstorableText, unstorableTextError } from '../validation.js';
 
 function payloadTooLarge(maxBytes: number): AppError {
   return new AppError(
@@ -83,6 +84,11 @@ export async function readJsonObject(
     );
   }
 
+  const unstorable = findUnstorableText(parsed, 'body');
+  if (unstorable !== undefined) {
+    throw unstorableTextError(unstorable.replace(/^body\./, ''));
+  }
+
   return parsed as Record<string, unknown>;
 }
 
@@ -93,8 +99,13 @@ export async function readJsonObject(
 export async function readFormOrJson(request: Request, maxBytes: number): Promise<Record<string, unknown>> {
   if (mediaType(request) === 'application/x-www-form-urlencoded') {
     const text = await readText(request, maxBytes);
+    const fields = Object.fromEntries(new URLSearchParams(text));
+    const unstorable = findUnstorableText(fields, 'body');
+    if (unstorable !== undefined) {
+      throw unstorableTextError(unstorable.replace(/^body\./, ''));
+    }
 
-    return Object.fromEntries(new URLSearchParams(text));
+    return fields;
   }
 
   return readJsonObject(request, maxBytes);

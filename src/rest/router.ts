@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { authenticate, readCredential } from '../auth/authenticate.js';
+import { principalOf } from '../auth/request-principal.js';
 import { assertScope, tenantOf, type Principal } from '../auth/principal.js';
 import type { Scope } from '../auth/scopes.js';
 import type { Config } from '../config.js';
@@ -7,9 +7,12 @@ import type { ServiceContext } from '../context.js';
 import { translateDatabaseError } from '../db/errors.js';
 import { AppError, ErrorCode, isAppError } from '../errors.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
+import type { ModelRuntime } from '../llm/models.js';
 import type { Logger } from '../logger.js';
 import type { ToolRuntime } from '../tools/service.js';
+import { findUnstorableText, unstorableTextError } from '../validation.js';
 import { readJsonObject } from './body.js';
+import type { RouteDocs } from './route-docs.js';
 import { errorResponse, internalErrorResponse, json } from './responses.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -19,6 +22,7 @@ export interface RestDependencies {
   config: Config;
   log: Logger;
   tools: ToolRuntime;
+  models: ModelRuntime;
   /** Returns the request id that the request-id plugin assigned. */
   requestIdOf(request: Request): string | undefined;
 }
@@ -37,11 +41,13 @@ export interface RouteContext extends PublicRouteContext {
   services: ServiceContext;
 }
 
-interface RouteDefinition {
+export interface RouteDefinition {
   method: HttpMethod;
   path: string;
   /** `undefined` for endpoints that need no credential. */
   scope: Scope | undefined;
+  /** The route's entry in the OpenAPI document. */
+  docs: RouteDocs;
   handle(context: RouteContext | PublicRouteContext): Promise<Response>;
 }
 
@@ -50,12 +56,14 @@ export function route(definition: {
   method: HttpMethod;
   path: string;
   scope: Scope;
+  docs: RouteDocs;
   handler(context: RouteContext): Promise<Response>;
 }): RouteDefinition {
   return {
     method: definition.method,
     path: definition.path,
     scope: definition.scope,
+    docs: definition.docs,
     handle: (context) => definition.handler(context as RouteContext),
   };
 }
@@ -64,9 +72,16 @@ export function route(definition: {
 export function publicRoute(definition: {
   method: HttpMethod;
   path: string;
+  docs: RouteDocs;
   handler(context: PublicRouteContext): Promise<Response>;
 }): RouteDefinition {
-  return { method: definition.method, path: definition.path, scope: undefined, handle: definition.handler };
+  return {
+    method: definition.method,
+    path: definition.path,
+    scope: undefined,
+    docs: definition.docs,
+    handle: definition.handler,
+  };
 }
 
 export type RouteList = RouteDefinition[];
@@ -92,10 +107,16 @@ export function createRestRouter(routes: RouteList, deps: RestDependencies): Hon
   for (const definition of routes) {
     app.on(definition.method, definition.path, async (c) => {
       const request = c.req.raw;
+      const params = c.req.param() as Record<string, string>;
+      const query = new URL(request.url).searchParams;
+      const unstorable = findUnstorableText({ ...params, ...Object.fromEntries(query) }, 'url');
+      if (unstorable !== undefined) {
+        throw unstorableTextError(unstorable.replace(/^url\./, ''));
+      }
       const base: PublicRouteContext = {
         request,
-        params: c.req.param() as Record<string, string>,
-        query: new URL(request.url).searchParams,
+        params,
+        query,
         deps,
         body: (options) => readJsonObject(request, deps.config.maxBodyBytes, options),
       };
@@ -103,10 +124,10 @@ export function createRestRouter(routes: RouteList, deps: RestDependencies): Hon
         return definition.handle(base);
       }
       const principal = assertScope(
-        await authenticate(deps.prisma, readCredential(request), deps.log),
+        await principalOf(request, deps.prisma, deps.log),
         definition.scope,
       );
-      const services: ServiceContext = { prisma: deps.prisma, tenant: tenantOf(principal), log: deps.log };
+      const services: ServiceContext = { prisma: deps.prisma, tenant: tenantOf(principal), log: deps.log, plan: principal.plan };
 
       return definition.handle({ ...base, principal, services });
     });

@@ -1,27 +1,34 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
-import { accountRoutes } from '../accounts/routes.js';
-import { agentRoutes } from '../agents/routes.js';
-import { authenticate, readCredential } from '../auth/authenticate.js';
+import { principalOf } from '../auth/request-principal.js';
 import type { Config } from '../config.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { isAppError } from '../errors.js';
+import { createEventBus } from '../events/bus.js';
+import { createEventDispatcher } from '../events/dispatcher.js';
 import { createGraphQLContext, type GraphQLContext } from '../graphql/context.js';
 import { graphqlSchema } from '../graphql/schema.js';
+import { createModelRuntime } from '../llm/models.js';
 import { requestScope, type Logger } from '../logger.js';
+import { createRateLimitService } from '../ratelimit/service.js';
 import { createRestRouter } from '../rest/router.js';
 import { builtinTools } from '../tools/builtin/index.js';
 import { createOutboundNetwork, parseCidrs } from '../tools/network.js';
-import { toolRoutes } from '../tools/routes.js';
+import { createDeliveryWorker } from '../webhooks/worker.js';
 import { syncBuiltinTools, type ToolRuntime } from '../tools/service.js';
 import { bootstrapLocalAccount } from './bootstrap.js';
+import { useApiReference } from './plugins/api-reference.js';
 import { useBodyLimit } from './plugins/body-limit.js';
 import { corsOptions, useVaryOrigin } from './plugins/cors.js';
 import { maskErrorWith, useErrorCodes } from './plugins/errors.js';
+import { useRateLimit, UsageRecorder } from './plugins/rate-limit.js';
 import { useReadiness } from './plugins/readiness.js';
 import { useRestRouter } from './plugins/rest.js';
+import { useStorableText } from './plugins/storable-text.js';
 import { requestIdFor } from './request-id.js';
+import { openApiPath, restRoutes } from './routes.js';
 import { attachWebSocketServer } from './websocket.js';
 
 export interface App {
@@ -57,13 +64,45 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     await database.close();
     throw error;
   });
+  const limiter = await createRateLimitService({
+    enabled: config.rateLimitsEnabled,
+    redisUrl: config.redisUrl,
+    failureMode: config.rateLimitFailureMode,
+    keyPrefix: `${config.redisKeyPrefix}ratelimit:`,
+    log,
+  });
+  const usage = new UsageRecorder();
+  const models = createModelRuntime(config);
+  const events = createEventBus({ redisUrl: config.redisUrl, channelPrefix: config.redisKeyPrefix, log });
+  const deliveryWorker = createDeliveryWorker({
+    prisma,
+    log,
+    network: createOutboundNetwork(parseCidrs(config.outboundAllowedCidrs), { subject: 'webhooks' }),
+    pollIntervalMs: config.eventsPollIntervalMs,
+    timeoutMs: config.webhookTimeoutMs,
+    concurrency: config.webhookConcurrency,
+    schedule: {
+      maxAttempts: config.webhookMaxAttempts,
+      baseDelayMs: config.webhookRetryBaseMs,
+      maxDelayMs: config.webhookRetryMaxMs,
+    },
+  });
+  const dispatcher = createEventDispatcher({
+    prisma,
+    bus: events,
+    log,
+    pollIntervalMs: config.eventsPollIntervalMs,
+    retentionDays: config.eventRetentionDays,
+    onDeliveriesQueued: () => deliveryWorker.wake(),
+  });
   let draining = false;
 
-  const router = createRestRouter([...accountRoutes, ...agentRoutes, ...toolRoutes], {
+  const router = createRestRouter(restRoutes(usage), {
     prisma,
     config,
     log,
     tools,
+    models,
     requestIdOf: () => requestScope.getStore()?.requestId,
   });
 
@@ -72,6 +111,10 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/healthz',
     landingPage: false,
+    // GraphiQL with its assets inlined in the page, so that it works without internet access;
+    // Yoga's default page loads them from a CDN.
+    graphiql: { title: 'agentgraph GraphiQL' },
+    renderGraphiQL,
     batching: false,
     cors: corsOptions(config.corsOrigins),
     maskedErrors: { maskError: maskErrorWith(log) },
@@ -83,17 +126,20 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     },
     context: async ({ request }) => {
       try {
-        const principal = await authenticate(prisma, readCredential(request), log);
+        const principal = await principalOf(request, prisma, log);
 
-        return createGraphQLContext({ prisma, config, log, principal, tools });
+        return createGraphQLContext({ prisma, config, log, principal, tools, models, usage, events });
       } catch (error) {
         throw isAppError(error) ? error.asRequestError() : error;
       }
     },
     plugins: [
       useReadiness({ check: () => database.checkReady(), draining: () => draining, log }),
+      useRateLimit({ limiter, prisma, log, usage }),
       useRestRouter(router),
+      useApiReference({ documentUrl: openApiPath }),
       useBodyLimit(config.maxBodyBytes),
+      useStorableText(),
       useErrorCodes(),
       useVaryOrigin(config.corsOrigins.length > 0),
     ],
@@ -103,7 +149,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     const requestId = requestIdFor(request);
     const started = performance.now();
     response.setHeader('x-request-id', requestId);
-    requestScope.run({ requestId }, () => {
+    requestScope.run({ requestId, remoteAddress: request.socket.remoteAddress }, () => {
       response.on('finish', () => {
         log.info(
           {
@@ -119,7 +165,9 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     });
   });
 
-  const sockets = attachWebSocketServer(server, yoga as never, { prisma, log });
+  const sockets = attachWebSocketServer(server, yoga as never, { prisma, log, limiter });
+  dispatcher.start();
+  deliveryWorker.start();
 
   return {
     server,
@@ -147,6 +195,13 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
       await closed;
       clearTimeout(deadline);
       await yoga.dispose();
+      // Events recorded by the last requests stay in the outbox for the next start or
+      // another instance; attempts in flight finish within their timeout.
+      await dispatcher.stop();
+      await deliveryWorker.stop();
+      await events.close();
+      await usage.settled();
+      await limiter.close();
       await database.close();
       log.info('stopped');
     },

@@ -1,10 +1,12 @@
 import type { Server } from 'node:http';
-import type { ExecutionArgs } from 'graphql';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
 import type { ConnectionInitMessage } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { authenticate } from '../auth/authenticate.js';
+import { principalOf } from '../auth/request-principal.js';
+import { rateLimitError, type RateLimitService } from '../ratelimit/service.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
 import { isAppError } from '../errors.js';
@@ -41,7 +43,7 @@ export function connectionCredential(
 export function attachWebSocketServer(
   server: Server,
   yoga: YogaServerInstance<Record<string, unknown>, Record<string, unknown>>,
-  deps: { prisma: PrismaClient; log: Logger },
+  deps: { prisma: PrismaClient; log: Logger; limiter: RateLimitService },
 ): { close(): Promise<void> } {
   const webSocketServer = new WebSocketServer({ server, path: '/graphql' });
   const disposable = useServer(
@@ -68,6 +70,14 @@ export function attachWebSocketServer(
           headers.set('authorization', `Bearer ${token}`);
         }
         const request = new Request('http://websocket/graphql', { method: 'POST', headers });
+        // A subscription or operation over the socket counts as one request when it starts.
+        const principal = await principalOf(request, deps.prisma, deps.log).catch(() => undefined);
+        const decision = await deps.limiter.admit(principal, context.extra.request.socket.remoteAddress);
+        if (decision !== undefined && !decision.allowed) {
+          const error = rateLimitError(decision, Date.now());
+
+          return [new GraphQLError(error.message, { extensions: { code: error.code, status: error.status } })];
+        }
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           request,
           params: payload,

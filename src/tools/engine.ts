@@ -168,7 +168,16 @@ export async function runWithLimits(
   }
 
   const result = isPlainObject(output) ? output : { value: output ?? null };
-  const size = Buffer.byteLength(JSON.stringify(result) ?? 'null');
+  let serialised: string;
+  try {
+    serialised = JSON.stringify(result) ?? 'null';
+  } catch (error) {
+    throw new AppError(
+      ErrorCode.ToolError,
+      `Tool ${tool.name} produced a result that is not JSON (${(error as Error).message}), such as a structure that refers to itself`,
+    );
+  }
+  const size = Buffer.byteLength(serialised);
   if (size > limits.maxOutputBytes) {
     throw new AppError(
       ErrorCode.ToolError,

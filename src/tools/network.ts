@@ -5,6 +5,30 @@ import { ToolError } from './definition.js';
 
 type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
+/** Readable names of the ipaddr.js range kinds that the guard refuses. */
+const rangeNames: Record<string, string> = {
+  unspecified: 'unspecified',
+  broadcast: 'broadcast',
+  multicast: 'multicast',
+  linkLocal: 'link-local',
+  loopback: 'loopback',
+  carrierGradeNat: 'carrier-grade NAT',
+  private: 'private',
+  reserved: 'reserved',
+  uniqueLocal: 'unique local',
+  ipv4Mapped: 'IPv4-mapped',
+  rfc6145: 'IPv4-translated',
+  rfc6052: 'NAT64',
+  '6to4': '6to4',
+  teredo: 'Teredo',
+  benchmarking: 'benchmarking',
+  amt: 'AMT',
+  as112v6: 'AS112',
+  deprecated: 'deprecated',
+  orchid2: 'ORCHIDv2',
+  droneRemoteIdProtocolEntityTags: 'drone remote ID',
+};
+
 export interface OutboundRequest {
   method?: string;
   headers?: Record<string, string>;
@@ -12,6 +36,11 @@ export interface OutboundRequest {
   signal: AbortSignal;
   /** Redirects to follow; each target is checked like the first. Defaults to 5. */
   maxRedirects?: number;
+  /**
+   * False returns a redirect response as it is, without following it, for callers such as
+   * webhook delivery that must reach exactly the URL they were given. Defaults to true.
+   */
+  followRedirects?: boolean;
   /** Bytes of body to read before stopping; the result says when it was truncated. */
   maxBytes: number;
 }
@@ -60,7 +89,13 @@ function normalise(address: ipaddr.IPv4 | ipaddr.IPv6): ipaddr.IPv4 | ipaddr.IPv
  * metadata service), carrier-grade NAT, unique-local and reserved ranges are refused
  * unless `allowedCidrs` contains them.
  */
-export function createOutboundNetwork(allowed: Cidr[], options: { dnsServers?: readonly string[] } = {}): OutboundNetwork {
+export function createOutboundNetwork(
+  allowed: Cidr[],
+  options: { dnsServers?: readonly string[]; subject?: string } = {},
+): OutboundNetwork {
+  // Names who is refused in messages: "tools" here, "webhooks" for webhook delivery.
+  const subject = options.subject ?? 'tools';
+
   function blockedReason(literal: string): string | undefined {
     let address: ipaddr.IPv4 | ipaddr.IPv6;
     try {
@@ -74,14 +109,14 @@ export function createOutboundNetwork(allowed: Cidr[], options: { dnsServers?: r
     }
     const range = address.range();
 
-    return range === 'unicast' ? undefined : `is a ${range} address`;
+    return range === 'unicast' ? undefined : `is in the ${rangeNames[range] ?? range} range`;
   }
 
   function assertAllowedAddress(address: string): void {
     const reason = blockedReason(address);
     if (reason !== undefined) {
       throw new ToolError(
-        `Destination ${address} ${reason}, which tools may not reach; an operator can allow its range with OUTBOUND_ALLOWED_CIDRS`,
+        `Destination ${address} ${reason}, which ${subject} may not reach; an operator can allow its range with OUTBOUND_ALLOWED_CIDRS`,
       );
     }
   }
@@ -136,8 +171,12 @@ export function createOutboundNetwork(allowed: Cidr[], options: { dnsServers?: r
       if (server !== undefined) {
         const match = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(server);
         const host = ipaddr.isValid(server) ? server : (match?.[1] ?? server);
-        if (!ipaddr.isValid(host)) {
-          throw new ToolError(`Resolver must be an IP address with an optional port, got ${JSON.stringify(server)}`);
+        const port = ipaddr.isValid(server) || match?.[2] === undefined ? 53 : Number(match[2]);
+        // c-ares aborts the whole process on port 0, so the port is checked before it sees it.
+        if (!ipaddr.isValid(host) || !Number.isInteger(port) || port < 1 || port > 65_535) {
+          throw new ToolError(
+            `Resolver must be an IP address with an optional port from 1 to 65535, got ${JSON.stringify(server)}`,
+          );
         }
         assertAllowedAddress(host);
         resolver.setServers([server]);
@@ -182,7 +221,7 @@ export function createOutboundNetwork(allowed: Cidr[], options: { dnsServers?: r
           throw new ToolError(`Request to ${target.origin} failed: ${reason}`);
         }
         const location = response.headers.get('location');
-        if (response.status >= 300 && response.status < 400 && location !== null) {
+        if (response.status >= 300 && response.status < 400 && location !== null && request.followRedirects !== false) {
           await response.body?.cancel();
           if (redirects.length >= (request.maxRedirects ?? 5)) {
             throw new ToolError(`Stopped after ${redirects.length} redirects at ${target.href}`);

@@ -1,11 +1,24 @@
+import { z } from 'zod';
 import type { Tool } from '../generated/prisma/client.js';
 import { ValidationError } from '../errors.js';
 import { parsePageRequest } from '../pagination.js';
 import { invertFields, mapBodyFields } from '../rest/fields.js';
 import { dataResponse, json, pageResponse } from '../rest/responses.js';
 import { route, type RouteList } from '../rest/router.js';
+import { dataEnvelope, deletedEnvelope, listEnvelope, pageEnvelope } from '../rest/route-docs.js';
 import { isoTimestamp } from '../rest/timestamps.js';
 import * as tools from './service.js';
+import {
+  executeToolBody,
+  listToolsQuery,
+  registerFields,
+  registerToolBody,
+  toolCategoryResource,
+  toolNameParams,
+  toolResource,
+  toolRunResource,
+  toolSummaryResource,
+} from './rest-schemas.js';
 
 /** A tool as REST v1 lists it. */
 export function serializeToolSummary(tool: Tool) {
@@ -29,21 +42,21 @@ export function serializeTool(tool: Tool) {
   };
 }
 
-const registerFields = {
-  name: 'name',
-  description: 'description',
-  category: 'category',
-  tier: 'tier',
-  tags: 'tags',
-  input_schema: 'inputSchema',
-  http: 'http',
-} as const;
 
 export const toolRoutes: RouteList = [
   route({
     method: 'GET',
     path: '/api/v1/tools',
     scope: 'tools:read',
+    docs: {
+      operationId: 'listTools',
+      summary: 'List or search tools',
+      description: 'With `search` (or `q`) the list is ranked by relevance, otherwise ordered by name.',
+      tag: 'tools',
+      query: listToolsQuery,
+      response: { status: 200, description: 'One page of tools', schema: pageEnvelope(toolSummaryResource) },
+      errors: [],
+    },
     async handler({ query, services }) {
       const page = parsePageRequest(query);
       const search = query.get('search') ?? query.get('q') ?? undefined;
@@ -60,6 +73,15 @@ export const toolRoutes: RouteList = [
     method: 'POST',
     path: '/api/v1/tools',
     scope: '*',
+    docs: {
+      operationId: 'registerTool',
+      summary: 'Register an HTTP tool',
+      description: 'The tool is visible only to this account.',
+      tag: 'tools',
+      body: registerToolBody,
+      response: { status: 201, description: 'The new tool', schema: dataEnvelope(toolResource) },
+      errors: ['conflict'],
+    },
     async handler({ body, services }) {
       const input = mapBodyFields(await body(), registerFields) as tools.RegisterHttpToolInput;
       const tool = await tools.registerHttpTool(services, input, invertFields(registerFields));
@@ -71,6 +93,13 @@ export const toolRoutes: RouteList = [
     method: 'GET',
     path: '/api/v1/tools/categories',
     scope: 'tools:read',
+    docs: {
+      operationId: 'listToolCategories',
+      summary: 'List tool categories with their tool counts',
+      tag: 'tools',
+      response: { status: 200, description: 'Every category', schema: listEnvelope(toolCategoryResource) },
+      errors: [],
+    },
     async handler({ services }) {
       return json({ data: await tools.listCategories(services) });
     },
@@ -79,6 +108,14 @@ export const toolRoutes: RouteList = [
     method: 'GET',
     path: '/api/v1/tools/:name',
     scope: 'tools:read',
+    docs: {
+      operationId: 'getTool',
+      summary: 'Fetch a tool with its input schema',
+      tag: 'tools',
+      params: toolNameParams,
+      response: { status: 200, description: 'The tool', schema: dataEnvelope(toolResource) },
+      errors: ['resource_not_found'],
+    },
     async handler({ params, services }) {
       return dataResponse(serializeTool(await tools.getTool(services, params.name!)));
     },
@@ -87,6 +124,14 @@ export const toolRoutes: RouteList = [
     method: 'DELETE',
     path: '/api/v1/tools/:name',
     scope: '*',
+    docs: {
+      operationId: 'deleteTool',
+      summary: 'Delete an HTTP tool of the account',
+      tag: 'tools',
+      params: toolNameParams,
+      response: { status: 200, description: 'The name of the deleted tool', schema: deletedEnvelope(z.string(), 'name') },
+      errors: ['resource_not_found', 'conflict'],
+    },
     async handler({ params, services }) {
       const tool = await tools.deleteHttpTool(services, params.name!);
 
@@ -97,6 +142,15 @@ export const toolRoutes: RouteList = [
     method: 'POST',
     path: '/api/v1/tools/:name/execute',
     scope: 'tools:execute',
+    docs: {
+      operationId: 'executeTool',
+      summary: 'Run a tool',
+      tag: 'tools',
+      params: toolNameParams,
+      body: executeToolBody,
+      response: { status: 200, description: "The tool's result", schema: dataEnvelope(toolRunResource) },
+      errors: ['resource_not_found', 'plan_upgrade_required', 'quota_exceeded', 'tool_error', 'tool_timeout'],
+    },
     async handler({ params, body, services, principal, deps }) {
       const input = mapBodyFields(await body(), { args: 'args' });
       if (input.args === undefined) {

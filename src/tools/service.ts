@@ -2,6 +2,9 @@ import { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import type { ServiceContext } from '../context.js';
 import { AppError, ErrorCode, notFound, ValidationError } from '../errors.js';
+import type { ToolExecutedData } from '../events/catalogue.js';
+import { recordEvent } from '../events/outbox.js';
+import { assertWithinQuota, meter, reportThresholds, usedThisPeriod } from '../usage/service.js';
 import { Prisma, type Tool } from '../generated/prisma/client.js';
 import type { PlanTier } from '../generated/prisma/enums.js';
 import { parseInput } from '../validation.js';
@@ -136,6 +139,10 @@ export async function listTools(
     AND: [visibleTo(ctx), filter.category === undefined ? {} : { category: filter.category }, filter.tier === undefined ? {} : { tier: filter.tier }],
   };
   const terms = filter.search === undefined ? [] : searchTerms(filter.search);
+  if (filter.search !== undefined && terms.length === 0) {
+    // A search of only punctuation matches nothing, rather than everything.
+    return { tools: [], total: 0 };
+  }
   if (terms.length === 0) {
     const [tools, total] = await ctx.prisma.$transaction([
       ctx.prisma.tool.findMany({ where, orderBy: { name: 'asc' }, skip: page.offset, take: page.limit }),
@@ -206,6 +213,20 @@ export async function listCategories(ctx: ServiceContext): Promise<CategoryCount
   return toolCategories.map((category) => ({ slug: category.slug, name: category.name, count: counts.get(category.slug) ?? 0 }));
 }
 
+/** The tools among `names` that the caller can use, in no particular order; unknown names are left out. */
+export async function findToolsByName(ctx: ServiceContext, names: readonly string[]): Promise<Tool[]> {
+  if (names.length === 0) {
+    return [];
+  }
+
+  return ctx.prisma.tool.findMany({ where: { AND: [visibleTo(ctx), { name: { in: [...names] } }] } });
+}
+
+/** True when an account on `plan` may run a tool of `tier`. */
+export function planAllowsTier(plan: PlanTier, tier: ToolTier): boolean {
+  return tierRank[tier] <= planRank[plan];
+}
+
 export async function getTool(ctx: ServiceContext, name: string): Promise<Tool> {
   const tool = await ctx.prisma.tool.findFirst({ where: { AND: [visibleTo(ctx), { name }] } });
   if (tool === null) {
@@ -239,6 +260,9 @@ export async function executeTool(
       ErrorCode.PlanUpgradeRequired,
       `Tool ${tool.name} needs the ${tool.tier} tier, but this account is on the ${principal.plan} plan; upgrade the plan to use it`,
     );
+  }
+  if (ctx.plan !== undefined) {
+    assertWithinQuota(ctx.plan, 'toolsExecuted', await usedThisPeriod(ctx.prisma, ctx.tenant, 'tools'));
   }
   const environment = { network: runtime.network, log: ctx.log };
   const started = performance.now();
@@ -275,8 +299,24 @@ async function recordExecution(
   durationMs: number,
   error: string | null,
 ): Promise<void> {
-  await ctx.prisma.toolExecution.create({
-    data: { accountId: ctx.tenant.accountId, livemode: ctx.tenant.livemode, toolName, status, credits, durationMs, error },
+  await ctx.prisma.$transaction(async (tx) => {
+    await tx.toolExecution.create({
+      data: { accountId: ctx.tenant.accountId, livemode: ctx.tenant.livemode, toolName, status, credits, durationMs, error },
+    });
+    await recordEvent(tx, ctx.tenant, 'tool.executed', {
+      tool: toolName,
+      status,
+      credits,
+      execution_time_ms: durationMs,
+      error,
+    } satisfies ToolExecutedData);
+    // Only successful runs count against the monthly allowance, as only they cost credits.
+    if (status === 'succeeded') {
+      await meter(tx, ctx.tenant, 'tools');
+      if (ctx.plan !== undefined) {
+        await reportThresholds(tx, ctx.tenant, ctx.plan, 'toolsExecuted', await usedThisPeriod(tx, ctx.tenant, 'tools'));
+      }
+    }
   });
 }
 
@@ -285,7 +325,7 @@ const toolName = z
   .regex(/^[a-z][a-z0-9_]{1,63}$/, { error: 'must be 2 to 64 characters of lowercase letters, digits and underscores, starting with a letter' })
   .refine((name) => name !== 'categories', { error: 'is reserved' });
 
-const registerInput = z.strictObject({
+export const registerInput = z.strictObject({
   name: toolName,
   description: z.string({ error: 'is required and must be a string' }).trim().min(1, { error: 'must not be empty' }).max(1000, { error: 'must be at most 1000 characters' }),
   category: z.string({ error: 'is required and must be a category slug' }).refine(isToolCategory, {

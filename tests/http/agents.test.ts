@@ -42,6 +42,8 @@ const agentFields = [
   'voice_engine',
 ];
 
+const unlimited = { account: { plan: 'enterprise' as const } };
+
 /** Ids that cannot name a row: not decimal integers, zero, negative or past PostgreSQL `integer`. */
 const impossibleIds = [
   'abc',
@@ -85,8 +87,10 @@ describe('agents REST API', () => {
 
   beforeAll(async () => {
     server = await startServer();
-    owner = await createTestAccount(server);
-    stranger = await createTestAccount(server);
+    // Enterprise plans have no agent quota, so these tests can create as many agents as
+    // they need; the quota itself is tested with free-plan accounts elsewhere.
+    owner = await createTestAccount(server, unlimited);
+    stranger = await createTestAccount(server, unlimited);
   });
 
   afterAll(async () => {
@@ -129,7 +133,7 @@ describe('agents REST API', () => {
 
   /** Creates an empty account, for tests that count or page through all of its agents. */
   async function freshAccount(): Promise<TestAccount> {
-    return createTestAccount(server);
+    return createTestAccount(server, unlimited);
   }
 
   describe('spec examples', () => {

@@ -62,7 +62,9 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
  */
 export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
   let cleanup: () => Promise<void>;
-  const settings: Record<string, string> = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env };
+  // Rate limits are off unless a test turns them on: most tests send far more requests per
+  // key than any plan allows, and the rate-limit tests check the limits themselves.
+  const settings: Record<string, string> = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', RATE_LIMITS: 'off', ...env };
   if (databaseKind === 'postgres' && settings.DATABASE_URL === undefined) {
     const database = await createTestDatabase();
     settings.DATABASE_URL = database.url;

@@ -1,7 +1,9 @@
 import { CsvError, parse as parseCsv } from 'csv-parse/sync';
 import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { createRequire } from 'node:module';
 import jmespath from 'jmespath';
+import { runIsolated } from './shared/isolated.js';
 import { parseAllDocuments } from 'yaml';
 import { defineTool, ToolError, type BuiltinTool } from '../definition.js';
 
@@ -184,6 +186,18 @@ interface JsonQueryArgs {
   expression: string;
 }
 
+const moduleRequire = createRequire(import.meta.url);
+
+const jmespathWorkerSource = String.raw`
+const { parentPort, workerData } = require('node:worker_threads');
+const jmespath = require(workerData.modules.jmespath);
+try {
+  parentPort.postMessage({ ok: true, value: jmespath.search(workerData.input.data, workerData.input.expression) });
+} catch (error) {
+  parentPort.postMessage({ ok: false, message: 'expression failed: ' + (error instanceof Error ? error.message : String(error)) });
+}
+`;
+
 const jsonQuery = defineTool<JsonQueryArgs>({
   name: 'json_query',
   description:
@@ -205,12 +219,23 @@ const jsonQuery = defineTool<JsonQueryArgs>({
     required: ['data', 'expression'],
     additionalProperties: false,
   },
-  run(args) {
+  async run(args, context) {
     try {
-      return { result: (jmespath.search(args.data, args.expression) as unknown) ?? null };
+      // Parsing here reports syntax errors at once; evaluation runs isolated, because a
+      // short expression of nested projections can grow its result without bound.
+      (jmespath as unknown as { compile(expression: string): unknown }).compile(args.expression);
     } catch (error) {
       throw new ToolError(`expression is not a valid JMESPath query: ${(error as Error).message}`);
     }
+    const result = await runIsolated(jmespathWorkerSource, { data: args.data, expression: args.expression }, {
+      label: 'JMESPath expression',
+      timeoutMs: 2_000,
+      heapMb: 96,
+      signal: context.signal,
+      modules: { jmespath: moduleRequire.resolve('jmespath') },
+    });
+
+    return { result: result ?? null };
   },
 });
 

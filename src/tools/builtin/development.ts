@@ -133,6 +133,9 @@ function describeError(error: ErrorObject) {
   };
 }
 
+// NOTE: validation runs on the server's thread, and keywords such as uniqueItems are
+// quadratic in the array length, so a large array can hold the thread for seconds; the
+// request body limit bounds it, the tool time limit does not.
 const jsonSchemaValidate = defineTool<JsonSchemaValidateArgs>({
   name: 'json_schema_validate',
   description: 'Validate JSON data against a JSON Schema (2020-12, 2019-09 or draft-07) with Ajv and list every error with its path',

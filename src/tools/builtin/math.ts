@@ -21,6 +21,49 @@ const { create, all } = require(workerData.mathjsPath);
 
 const math = create(all);
 const limitedEvaluate = math.evaluate;
+
+// A single huge allocation, such as ones(1e8), can end the whole process before the
+// worker's heap limit stops it, so functions that build arrays check their size first.
+const maxElements = 1000000;
+function sizeOf(value) {
+  if (typeof value === 'number') return Math.abs(value);
+  if (value && typeof value.toNumber === 'function') return Math.abs(value.toNumber());
+  if (value && typeof value.toArray === 'function') value = value.toArray();
+  if (Array.isArray(value)) return value.reduce((product, item) => product * Math.max(1, sizeOf(item)), 1);
+  return 1;
+}
+function guardSize(total, name) {
+  if (!(total <= maxElements)) {
+    throw new Error(name + ' would build more than ' + maxElements + ' elements');
+  }
+}
+const guarded = {};
+for (const name of ['ones', 'zeros', 'identity', 'random', 'randomInt', 'resize', 'matrixFromFunction']) {
+  const original = math[name];
+  guarded[name] = math.typed(name, {
+    '...any': (args) => {
+      const sizes = args.filter((arg) => typeof arg === 'number' || Array.isArray(arg) || (arg && (arg.toArray || arg.toNumber)));
+      const total = sizes.reduce((product, arg) => product * Math.max(1, sizeOf(arg)), 1);
+      // identity(n) builds an n-by-n matrix from one number.
+      guardSize(name === 'identity' && sizes.length === 1 ? total * total : total, name);
+      return original(...args);
+    },
+  });
+}
+const originalRange = math.range;
+guarded.range = math.typed('range', {
+  '...any': (args) => {
+    const numbers = args.map((arg) => (typeof arg === 'number' ? arg : arg && arg.toNumber ? arg.toNumber() : NaN));
+    if (typeof args[0] === 'string') {
+      const parts = args[0].split(':').map(Number);
+      numbers.splice(0, numbers.length, ...parts);
+    }
+    const [start, end, step = 1] = numbers;
+    guardSize(Math.abs((end - start) / (step || 1)), 'range');
+    return originalRange(...args);
+  },
+});
+math.import(guarded, { override: true });
 const disabled = {};
 for (const name of ['import', 'createUnit', 'evaluate', 'parse', 'simplify', 'derivative']) {
   disabled[name] = () => {
@@ -28,6 +71,7 @@ for (const name of ['import', 'createUnit', 'evaluate', 'parse', 'simplify', 'de
   };
 }
 math.import(disabled, { override: true });
+
 
 function toJsonValue(value) {
   if (typeof value === 'number') {

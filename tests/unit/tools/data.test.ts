@@ -262,3 +262,13 @@ describe('xml_to_json', () => {
     );
   });
 });
+
+describe('json_query isolation', () => {
+  it('stops a runaway projection', async () => {
+    const multi = `[${Array.from({ length: 200 }, () => '@').join(',')}]`;
+    const expression = `[*].${multi}[].${multi}[].${multi}[]`;
+    await expect(
+      runTool(tool('json_query'), { data: Array.from({ length: 100 }, (_, index) => index), expression }),
+    ).rejects.toThrow(/JMESPath expression (did not finish|needs more than)/);
+  }, 20_000);
+});

@@ -74,6 +74,12 @@ describe('tool engine', () => {
     expect(aborted).toBe(true);
   });
 
+  it('rejects a result that refers to itself', async () => {
+    const error = await failure(runTool(toolRunning(() => { const loop: Record<string, unknown> = {}; loop.self = loop; return loop; }), {}));
+    expect(error.code).toBe('tool_error');
+    expect(error.message).toContain('not JSON');
+  });
+
   it('caps the output size', async () => {
     const error = await failure(runTool(toolRunning(() => ({ text: 'x'.repeat(5000) })), {}, { limits: { maxOutputBytes: 1024 } }));
     expect(error.code).toBe('tool_error');

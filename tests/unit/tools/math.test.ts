@@ -23,6 +23,10 @@ function evaluate(expression: string, variables?: Record<string, number>) {
   );
 }
 
+
+/** Twenty matrices of a million numbers each: more than the worker's heap, built piece by piece. */
+const manyMatrices = `[${Array.from({ length: 20 }, () => 'ones(1000, 1000)').join(', ')}]`;
+
 describe('math_evaluate', () => {
   it('evaluates arithmetic and functions', async () => {
     const result = await evaluate('sqrt(3^2 + 4^2)');
@@ -88,13 +92,17 @@ describe('math_evaluate', () => {
   });
 
   it('stops an expression at the memory limit', async () => {
-    await expect(evaluate('ones(20000, 20000)')).rejects.toThrow(
-      'expression needs more than 96 MB of memory',
-    );
+    await expect(evaluate(manyMatrices)).rejects.toThrow('expression needs more than 96 MB of memory');
+  });
+
+  it('rejects huge arrays before allocating', async () => {
+    for (const expression of ['ones(100000000)', 'zeros(20000, 20000)', 'range(1, 1e9)', '1:1e9', 'identity(5000)']) {
+      await expect(evaluate(expression), expression).rejects.toThrow('would build more than 1000000 elements');
+    }
   });
 
   it('recovers after the worker is replaced', async () => {
-    await expect(evaluate('ones(20000, 20000)')).rejects.toThrow('memory');
+    await expect(evaluate(manyMatrices)).rejects.toThrow('memory');
     const result = await evaluate('1 + 1');
 
     expect(result.value).toBe(2);
