@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import packageJson from '../../package.json' with { type: 'json' };
+import { accountRoutes } from '../accounts/routes.js';
+import { agentRoutes } from '../agents/routes.js';
+import { chatRoutes } from '../chat/routes.js';
+import { buildOpenApiDocument, type OpenApiDocument, type OpenApiInfo } from '../rest/openapi.js';
+import { json } from '../rest/responses.js';
+import { publicRoute, type RouteList } from '../rest/router.js';
+import { toolRoutes } from '../tools/routes.js';
+import { usageRoutes } from '../usage/routes.js';
+import { webhookRoutes } from '../webhooks/routes.js';
+import { UsageRecorder } from './plugins/rate-limit.js';
+
+export const openApiPath = '/api/v1/openapi.json';
+
+export const openApiInfo: OpenApiInfo = {
+  title: 'agentgraph REST API',
+  version: packageJson.version,
+  description:
+    'REST v1 of agentgraph. Send a credential as `Authorization: Bearer <token>`: an API key, an OAuth access token or a session token. ' +
+    'Single resources come as `{"data": ...}`, pages as `{"data": [...], "meta": {...}}`, errors as `{"error": {"code", "message", "status"}}`. ' +
+    'Every response carries `X-Request-ID` and the rate-limit headers `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`.',
+};
+
+/**
+ * Every REST route the server serves, including the one that serves their OpenAPI
+ * document. `usage` lets the usage routes wait for API calls still being counted.
+ */
+export function restRoutes(usage: UsageRecorder): RouteList {
+  const routes: RouteList = [
+    ...accountRoutes,
+    ...agentRoutes,
+    ...chatRoutes,
+    ...toolRoutes,
+    ...usageRoutes(usage),
+    ...webhookRoutes,
+  ];
+  let document: OpenApiDocument | undefined;
+  routes.push(
+    publicRoute({
+      method: 'GET',
+      path: openApiPath,
+      docs: {
+        operationId: 'getOpenApiDocument',
+        summary: 'This OpenAPI document',
+        tag: 'meta',
+        response: { status: 200, description: 'The OpenAPI 3.1 document of REST v1', schema: z.looseObject({ openapi: z.string() }) },
+        errors: [],
+      },
+      async handler() {
+        document ??= buildOpenApiDocument(routes, openApiInfo);
+
+        return json(document);
+      },
+    }),
+  );
+
+  return routes;
+}
+
+/** The OpenAPI document of every REST route, as `GET /api/v1/openapi.json` serves it. */
+export function openApiDocument(): OpenApiDocument {
+  return buildOpenApiDocument(restRoutes(new UsageRecorder()), openApiInfo);
+}
