@@ -127,7 +127,7 @@ describe('dns_lookup', () => {
 
     await expect(
       runTool(dnsLookup, { domain: 'example.com', resolver: dns.server }, { network: publicOnlyNetwork }),
-    ).rejects.toThrow('Destination 127.0.0.1 is a loopback address');
+    ).rejects.toThrow('Destination 127.0.0.1 is in the loopback range');
     expect(dns.queries).toHaveLength(before);
   });
 

@@ -118,13 +118,13 @@ describe('http_request', () => {
 
   it('rejects a redirect to the metadata address', async () => {
     await expect(runTool(httpRequest, { url: `${peer.url}/to-metadata` })).rejects.toThrow(
-      'Destination 169.254.169.254 is a linkLocal address',
+      'Destination 169.254.169.254 is in the link-local range',
     );
   });
 
   it('rejects a redirect to a private address', async () => {
     await expect(runTool(httpRequest, { url: `${peer.url}/to-private` })).rejects.toThrow(
-      'Destination 10.0.0.1 is a private address',
+      'Destination 10.0.0.1 is in the private range',
     );
   });
 
@@ -132,7 +132,7 @@ describe('http_request', () => {
     const before = peer.requests.length;
 
     await expect(runTool(httpRequest, { url: `${peer.url}/hello` }, { network: publicOnlyNetwork })).rejects.toThrow(
-      'Destination 127.0.0.1 is a loopback address',
+      'Destination 127.0.0.1 is in the loopback range',
     );
     expect(peer.requests).toHaveLength(before);
   });
@@ -144,7 +144,7 @@ describe('http_request', () => {
       runTool(httpRequest, { url: 'http://169.254.169.254/latest/meta-data/' }, { limits: { timeoutMs: 300 } }),
     ).rejects.toMatchObject({
       code: 'tool_error',
-      message: expect.stringContaining('Destination 169.254.169.254 is a linkLocal address'),
+      message: expect.stringContaining('Destination 169.254.169.254 is in the link-local range'),
     });
   });
 
@@ -228,16 +228,16 @@ describe('tls_certificate_info', () => {
 
     await expect(
       runTool(tlsCertificateInfo, { host: '127.0.0.1', port: peer.port }, { network: publicOnlyNetwork }),
-    ).rejects.toThrow('Destination 127.0.0.1 is a loopback address');
+    ).rejects.toThrow('Destination 127.0.0.1 is in the loopback range');
     await expect(
       runTool(tlsCertificateInfo, { host: 'localhost', port: peer.port }, { network: publicOnlyNetwork }),
-    ).rejects.toThrow('is a loopback address');
+    ).rejects.toThrow('is in the loopback range');
     expect(peer.handshakes()).toBe(before);
   });
 
   it('rejects the metadata address', async () => {
     await expect(runTool(tlsCertificateInfo, { host: '169.254.169.254' })).rejects.toThrow(
-      'Destination 169.254.169.254 is a linkLocal address',
+      'Destination 169.254.169.254 is in the link-local range',
     );
   });
 
