@@ -1,6 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { EventsDocument, GetAgentDocument, ViewerDocument } from '../../clients/graphql/graphql.js';
+import {
+  ChatStreamDocument,
+  EventsDocument,
+  GetAgentDocument,
+  UsageDocument,
+  ViewerDocument,
+  type ChatStreamSubscription,
+} from '../../clients/graphql/graphql.js';
 import {
   ApiError,
   AuthError,
@@ -294,6 +301,35 @@ describe('TypeScript SDK against the server', () => {
     expect(arrived?.value?.events.event).toBe('agent.created');
   });
 
+  it('streams chatStream over graphql-ws to the end', async () => {
+    model.script(
+      toolCalls([{ id: 'call_1', name: 'dns_lookup', arguments: '{"domain":"example.com","type":"A"}' }]),
+      reply(['One A record: ', '93.184.216.34.']),
+    );
+    const chunks: ChatStreamSubscription['chatStream'][] = [];
+    for await (const result of client.graphql.subscribe(ChatStreamDocument, {
+      input: { message: 'A records of example.com?', tools: ['dns_lookup'] },
+    })) {
+      chunks.push(result.chatStream);
+    }
+
+    expect(chunks.map((chunk) => chunk.type)).toEqual(['tool_start', 'tool_end', 'text', 'text', 'done']);
+    expect(chunks[0]!.tool).toBe('dns_lookup');
+    const text = chunks.flatMap((chunk) => (chunk.type === 'text' ? [chunk.content] : [])).join('');
+    expect(text).toBe('One A record: 93.184.216.34.');
+    expect(chunks.at(-1)!.conversationId).toMatch(/^conv_[0-9a-f]{24}$/);
+    const stored = await client.chat.get(chunks.at(-1)!.conversationId!);
+    expect(stored.data.message_count).toBeGreaterThanOrEqual(2);
+  });
+
+  it('runs the usage query through the typed client', async () => {
+    const { usage } = await client.graphql.request(UsageDocument);
+
+    expect(usage.plan).toBe('enterprise');
+    expect(usage.period).toMatch(/^\d{4}-\d{2}$/);
+    expect(usage.apiCalls.used).toBeGreaterThan(0);
+  });
+
   it('raises GraphQL errors with the error class of their status', async () => {
     const missing = await caught(client.graphql.request(GetAgentDocument, { id: 'QWdlbnQ6MjAwMDAwMDAwMA==' }));
     expect(missing).toBeInstanceOf(NotFoundError);
@@ -326,6 +362,9 @@ describe('TypeScript SDK examples of the contract', () => {
       LLM_DEFAULT_MODEL: 'test-model',
       LLM_MAX_RETRIES: '0',
       DNS_SERVERS: dns.server,
+      // On, so that RateLimitError meets a real limit. The professional key of the other
+      // examples stays far below its 60 requests per minute.
+      RATE_LIMITS: 'on',
     });
     liveKey = (await createTestAccount(server)).key;
     // The contract constructs the client with the key alone, so the server comes from the environment.
@@ -423,7 +462,18 @@ describe('TypeScript SDK examples of the contract', () => {
     } catch (error) {
       expect(error instanceof AuthError).toBe(true);
     }
-    // RateLimitError with retryAfter is checked against real limits below.
+    const freeKey = (await createTestAccount(server, { account: { plan: 'free' } })).key;
+    for (let sent = 0; sent < 10; sent += 1) {
+      expect((await call(server, 'GET', '/api/v1/usage', { token: freeKey })).status).toBe(200);
+    }
+    try {
+      // Without retries, because the client would otherwise wait for the window to free a slot.
+      await new Client({ apiKey: freeKey }).usage.get({ maxRetries: 0 });
+      expect.unreachable('an eleventh request within the minute must raise');
+    } catch (error) {
+      expect(error instanceof RateLimitError).toBe(true);
+      expect((error as RateLimitError).retryAfter).toBeGreaterThan(0);
+    }
   });
 });
 
