@@ -1,5 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
 import {
   ChatStreamDocument,
   EventsDocument,
@@ -563,6 +565,46 @@ describe('TypeScript SDK retries', () => {
 
     expect(error).toBeInstanceOf(ConnectionError);
     expect(retries).toHaveLength(2);
+  });
+
+  it('sends the key and a request id on the WebSocket handshake', async () => {
+    const handshakes: IncomingHttpHeaders[] = [];
+    const initPayloads: unknown[] = [];
+    // Just enough of the graphql-ws protocol to acknowledge the connection and end one
+    // subscription with a single result.
+    const peer = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/graphql' });
+    peer.on('connection', (socket, request) => {
+      handshakes.push(request.headers);
+      socket.on('message', (raw) => {
+        const message = JSON.parse(String(raw)) as { type: string; id?: string; payload?: unknown };
+        if (message.type === 'connection_init') {
+          initPayloads.push(message.payload);
+          socket.send(JSON.stringify({ type: 'connection_ack' }));
+        } else if (message.type === 'subscribe') {
+          const event = { id: 'evt_1', type: 'AGENT_CREATED', event: 'agent.created', timestamp: 'now', livemode: false, data: {} };
+          socket.send(JSON.stringify({ type: 'next', id: message.id, payload: { data: { events: event } } }));
+          socket.send(JSON.stringify({ type: 'complete', id: message.id }));
+        }
+      });
+    });
+    await new Promise((resolve) => peer.once('listening', resolve));
+    const { port } = peer.address() as AddressInfo;
+    const client = new Client({ apiKey: 'ak_test_handshake', baseUrl: `http://127.0.0.1:${port}` });
+    try {
+      const results = await collect(client.graphql.subscribe(EventsDocument, {}));
+
+      expect(results.map((result) => result.events.event)).toEqual(['agent.created']);
+      expect(handshakes).toHaveLength(1);
+      expect(handshakes[0]!['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      expect(handshakes[0]!.authorization).toBe('Bearer ak_test_handshake');
+      expect(initPayloads).toEqual([{ authorization: 'Bearer ak_test_handshake' }]);
+    } finally {
+      await client.close();
+      for (const socket of peer.clients) {
+        socket.terminate();
+      }
+      await new Promise((resolve) => peer.close(resolve));
+    }
   });
 
   it('times out a request that gets no answer', async () => {
