@@ -344,7 +344,8 @@ describe('TypeScript SDK against the server', () => {
   });
 });
 
-// Each example of the REST contract's SDK section, written as the contract shows it.
+// Each example of the REST contract's SDK section, written as the contract shows it. Its
+// automatic retry on 429 is checked by 'TypeScript SDK retries' and against real limits.
 describe('TypeScript SDK examples of the contract', () => {
   let model: ModelServer;
   let dns: DnsPeer;
