@@ -52,10 +52,10 @@ type NodeWebSocketClass = new (
 ) => object;
 
 /**
- * The WebSocket class for subscriptions: the configured one, else the global one, else
- * the `ws` package's. Only `ws` can set headers on the opening handshake, so with it
- * the handshake carries `headers` (the credential and an `X-Request-ID`) as every HTTP
- * request does. Browsers' WebSockets cannot send headers.
+ * Returns the WebSocket class for subscriptions: the configured one, else the global one,
+ * else the `ws` package's. The standard WebSocket constructor takes no headers, so only
+ * with `ws` does the handshake carry `headers` (the credential and an `X-Request-ID`),
+ * as every HTTP request does.
  */
 async function loadWebSocket(configured: WebSocketConstructor | undefined, headers: Headers): Promise<WebSocketConstructor> {
   if (configured !== undefined) {
