@@ -45,21 +45,30 @@ export async function generateArtifacts(): Promise<Map<string, string>> {
   return files;
 }
 
-/** Paths whose committed content differs from what the generator produces now. */
-export async function staleArtifacts(): Promise<string[]> {
+/** A reader of a file's committed content by its path from the repository root, which returns `undefined` for a missing file. */
+export type CommittedReader = (path: string) => Promise<string | undefined>;
+
+const readCommitted: CommittedReader = (path) => readFile(resolve(root, path), 'utf8').catch(() => undefined);
+
+/**
+ * Paths whose committed content differs from what the generator produces now. `read`
+ * replaces the file system, so that a test can show a changed file is reported.
+ */
+export async function staleArtifacts(read: CommittedReader = readCommitted): Promise<string[]> {
   const stale: string[] = [];
-  const committed = async (path: string) => readFile(resolve(root, path), 'utf8').catch(() => undefined);
-  const original = await committed(schemaPath);
+  // Generating overwrites the schema file, so its committed content is read first and put back.
+  const originalSchema = await readCommitted(schemaPath);
+  const committedSchema = await read(schemaPath);
   try {
     for (const [path, content] of await generateArtifacts()) {
-      const current = path === schemaPath ? original : await committed(path);
+      const current = path === schemaPath ? committedSchema : await read(path);
       if (current !== content) {
         stale.push(path);
       }
     }
   } finally {
-    if (original !== undefined) {
-      await writeFile(resolve(root, schemaPath), original);
+    if (originalSchema !== undefined) {
+      await writeFile(resolve(root, schemaPath), originalSchema);
     }
   }
 

@@ -13,7 +13,7 @@ export const apiTags = {
   usage: 'Usage in the current billing period and per day',
   webhooks: 'Webhook endpoints, their deliveries and delivery attempts',
   auth: 'Credentials: OAuth 2.0 tokens and legacy session tokens',
-  meta: 'This document',
+  meta: 'The API index and this document',
 } as const;
 
 export type ApiTag = keyof typeof apiTags;

@@ -13,7 +13,7 @@ import type { ToolRuntime } from '../tools/service.js';
 import { findUnstorableText, unstorableTextError } from '../validation.js';
 import { readJsonObject } from './body.js';
 import type { RouteDocs } from './route-docs.js';
-import { errorResponse, internalErrorResponse, json } from './responses.js';
+import { errorResponse, internalErrorResponse } from './responses.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -148,10 +148,6 @@ export function createRestRouter(routes: RouteList, deps: RestDependencies): Hon
       return errorResponse(error);
     });
   }
-
-  app.get('/', () =>
-    json({ data: { name: 'agentgraph', graphql: '/graphql', rest: '/api/v1', health: '/healthz' } }),
-  );
 
   app.notFound((c) =>
     errorResponse(new AppError(ErrorCode.ResourceNotFound, `No endpoint matches ${c.req.method} ${c.req.path}`)),

@@ -13,6 +13,16 @@ import { UsageRecorder } from './plugins/rate-limit.js';
 
 export const openApiPath = '/api/v1/openapi.json';
 
+/** Paths of the server's APIs and their descriptions, as `GET /` lists them. */
+const apiIndex = {
+  name: 'agentgraph',
+  graphql: '/graphql',
+  rest: '/api/v1',
+  openapi: openApiPath,
+  docs: '/docs',
+  health: '/healthz',
+};
+
 export const openApiInfo: OpenApiInfo = {
   title: 'agentgraph REST API',
   version: packageJson.version,
@@ -37,6 +47,34 @@ export function restRoutes(usage: UsageRecorder): RouteList {
   ];
   let document: OpenApiDocument | undefined;
   routes.push(
+    publicRoute({
+      method: 'GET',
+      path: '/',
+      docs: {
+        operationId: 'getApiIndex',
+        summary: "The server's API endpoints",
+        description: 'Paths of GraphQL, REST v1, this document, the API reference page and the health check.',
+        tag: 'meta',
+        response: {
+          status: 200,
+          description: 'The paths, relative to the server',
+          schema: z.object({
+            data: z.object({
+              name: z.literal('agentgraph'),
+              graphql: z.string(),
+              rest: z.string(),
+              openapi: z.string(),
+              docs: z.string(),
+              health: z.string(),
+            }),
+          }),
+        },
+        errors: [],
+      },
+      async handler() {
+        return json({ data: apiIndex });
+      },
+    }),
     publicRoute({
       method: 'GET',
       path: openApiPath,

@@ -1,6 +1,15 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { EventsDocument, GetAgentDocument, ViewerDocument } from '../../clients/graphql/graphql.js';
+import { WebSocketServer } from 'ws';
+import {
+  ChatStreamDocument,
+  EventsDocument,
+  GetAgentDocument,
+  UsageDocument,
+  ViewerDocument,
+  type ChatStreamSubscription,
+} from '../../clients/graphql/graphql.js';
 import {
   ApiError,
   AuthError,
@@ -294,6 +303,35 @@ describe('TypeScript SDK against the server', () => {
     expect(arrived?.value?.events.event).toBe('agent.created');
   });
 
+  it('streams chatStream over graphql-ws to the end', async () => {
+    model.script(
+      toolCalls([{ id: 'call_1', name: 'dns_lookup', arguments: '{"domain":"example.com","type":"A"}' }]),
+      reply(['One A record: ', '93.184.216.34.']),
+    );
+    const chunks: ChatStreamSubscription['chatStream'][] = [];
+    for await (const result of client.graphql.subscribe(ChatStreamDocument, {
+      input: { message: 'A records of example.com?', tools: ['dns_lookup'] },
+    })) {
+      chunks.push(result.chatStream);
+    }
+
+    expect(chunks.map((chunk) => chunk.type)).toEqual(['tool_start', 'tool_end', 'text', 'text', 'done']);
+    expect(chunks[0]!.tool).toBe('dns_lookup');
+    const text = chunks.flatMap((chunk) => (chunk.type === 'text' ? [chunk.content] : [])).join('');
+    expect(text).toBe('One A record: 93.184.216.34.');
+    expect(chunks.at(-1)!.conversationId).toMatch(/^conv_[0-9a-f]{24}$/);
+    const stored = await client.chat.get(chunks.at(-1)!.conversationId!);
+    expect(stored.data.message_count).toBeGreaterThanOrEqual(2);
+  });
+
+  it('runs the usage query through the typed client', async () => {
+    const { usage } = await client.graphql.request(UsageDocument);
+
+    expect(usage.plan).toBe('enterprise');
+    expect(usage.period).toMatch(/^\d{4}-\d{2}$/);
+    expect(usage.apiCalls.used).toBeGreaterThan(0);
+  });
+
   it('raises GraphQL errors with the error class of their status', async () => {
     const missing = await caught(client.graphql.request(GetAgentDocument, { id: 'QWdlbnQ6MjAwMDAwMDAwMA==' }));
     expect(missing).toBeInstanceOf(NotFoundError);
@@ -306,7 +344,8 @@ describe('TypeScript SDK against the server', () => {
   });
 });
 
-// Each example of the REST contract's SDK section, written as the contract shows it.
+// Each example of the REST contract's SDK section, written as the contract shows it. Its
+// automatic retry on 429 is checked by 'TypeScript SDK retries' and against real limits.
 describe('TypeScript SDK examples of the contract', () => {
   let model: ModelServer;
   let dns: DnsPeer;
@@ -326,6 +365,9 @@ describe('TypeScript SDK examples of the contract', () => {
       LLM_DEFAULT_MODEL: 'test-model',
       LLM_MAX_RETRIES: '0',
       DNS_SERVERS: dns.server,
+      // On, so that RateLimitError meets a real limit. The professional key of the other
+      // examples stays far below its 60 requests per minute.
+      RATE_LIMITS: 'on',
     });
     liveKey = (await createTestAccount(server)).key;
     // The contract constructs the client with the key alone, so the server comes from the environment.
@@ -423,7 +465,18 @@ describe('TypeScript SDK examples of the contract', () => {
     } catch (error) {
       expect(error instanceof AuthError).toBe(true);
     }
-    // RateLimitError with retryAfter is checked against real limits below.
+    const freeKey = (await createTestAccount(server, { account: { plan: 'free' } })).key;
+    for (let sent = 0; sent < 10; sent += 1) {
+      expect((await call(server, 'GET', '/api/v1/usage', { token: freeKey })).status).toBe(200);
+    }
+    try {
+      // Without retries, because the client would otherwise wait for the window to free a slot.
+      await new Client({ apiKey: freeKey }).usage.get({ maxRetries: 0 });
+      expect.unreachable('an eleventh request within the minute must raise');
+    } catch (error) {
+      expect(error instanceof RateLimitError).toBe(true);
+      expect((error as RateLimitError).retryAfter).toBeGreaterThan(0);
+    }
   });
 });
 
@@ -513,6 +566,46 @@ describe('TypeScript SDK retries', () => {
 
     expect(error).toBeInstanceOf(ConnectionError);
     expect(retries).toHaveLength(2);
+  });
+
+  it('sends the key and a request id on the WebSocket handshake', async () => {
+    const handshakes: IncomingHttpHeaders[] = [];
+    const initPayloads: unknown[] = [];
+    // Just enough of the graphql-ws protocol to acknowledge the connection and end one
+    // subscription with a single result.
+    const peer = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/graphql' });
+    peer.on('connection', (socket, request) => {
+      handshakes.push(request.headers);
+      socket.on('message', (raw) => {
+        const message = JSON.parse(String(raw)) as { type: string; id?: string; payload?: unknown };
+        if (message.type === 'connection_init') {
+          initPayloads.push(message.payload);
+          socket.send(JSON.stringify({ type: 'connection_ack' }));
+        } else if (message.type === 'subscribe') {
+          const event = { id: 'evt_1', type: 'AGENT_CREATED', event: 'agent.created', timestamp: 'now', livemode: false, data: {} };
+          socket.send(JSON.stringify({ type: 'next', id: message.id, payload: { data: { events: event } } }));
+          socket.send(JSON.stringify({ type: 'complete', id: message.id }));
+        }
+      });
+    });
+    await new Promise((resolve) => peer.once('listening', resolve));
+    const { port } = peer.address() as AddressInfo;
+    const client = new Client({ apiKey: 'ak_test_handshake', baseUrl: `http://127.0.0.1:${port}` });
+    try {
+      const results = await collect(client.graphql.subscribe(EventsDocument, {}));
+
+      expect(results.map((result) => result.events.event)).toEqual(['agent.created']);
+      expect(handshakes).toHaveLength(1);
+      expect(handshakes[0]!['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      expect(handshakes[0]!.authorization).toBe('Bearer ak_test_handshake');
+      expect(initPayloads).toEqual([{ authorization: 'Bearer ak_test_handshake' }]);
+    } finally {
+      await client.close();
+      for (const socket of peer.clients) {
+        socket.terminate();
+      }
+      await new Promise((resolve) => peer.close(resolve));
+    }
   });
 
   it('times out a request that gets no answer', async () => {

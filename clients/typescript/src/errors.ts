@@ -96,6 +96,11 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   if (/^\d+$/.test(value.trim())) {
     return Number(value.trim());
   }
+  // Every HTTP-date form names the month, and Date.parse would read bare numbers such
+  // as "-5" or "1.5" as dates.
+  if (!/[A-Za-z]{3}/.test(value)) {
+    return undefined;
+  }
   const date = Date.parse(value);
 
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));

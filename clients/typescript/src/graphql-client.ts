@@ -44,20 +44,39 @@ function graphqlError(errors: GraphQLErrorBody[], requestId: string | undefined)
   return error;
 }
 
-async function loadWebSocket(configured: WebSocketConstructor | undefined): Promise<WebSocketConstructor> {
+/** The `ws` package's WebSocket class, which takes the handshake's headers as an option. */
+type NodeWebSocketClass = new (
+  url: string | URL,
+  protocols?: string | string[],
+  options?: { headers?: Record<string, string> },
+) => object;
+
+/**
+ * Returns the WebSocket class for subscriptions: the configured one, else the global one,
+ * else the `ws` package's. The standard WebSocket constructor takes no headers, so only
+ * with `ws` does the handshake carry `headers` (the credential and an `X-Request-ID`),
+ * as every HTTP request does.
+ */
+async function loadWebSocket(configured: WebSocketConstructor | undefined, headers: Headers): Promise<WebSocketConstructor> {
   if (configured !== undefined) {
     return configured;
   }
   if (typeof globalThis.WebSocket === 'function') {
     return globalThis.WebSocket;
   }
+  let NodeWebSocket: NodeWebSocketClass;
   try {
-    const ws = (await import('ws')) as { WebSocket: WebSocketConstructor };
-
-    return ws.WebSocket;
+    ({ WebSocket: NodeWebSocket } = (await import('ws')) as unknown as { WebSocket: NodeWebSocketClass });
   } catch {
     throw new Error('GraphQL subscriptions need a WebSocket: install the ws package or pass webSocketImpl');
   }
+  const handshakeHeaders = Object.fromEntries(headers);
+
+  return class extends NodeWebSocket {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols, { headers: handshakeHeaders });
+    }
+  };
 }
 
 /**
@@ -129,19 +148,22 @@ export class GraphQLClient {
   }
 
   private connect(): Promise<WebSocketClient> {
-    this.socket ??= loadWebSocket(this.options.webSocketImpl).then((webSocketImpl) => {
-      const url = new URL(this.options.url);
-      url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    if (this.socket === undefined) {
+      // One request id for the connection, sent again when graphql-ws reconnects.
       const headers = this.transport.headersFor(this.transport.options.requestId());
+      this.socket = loadWebSocket(this.options.webSocketImpl, headers).then((webSocketImpl) => {
+        const url = new URL(this.options.url);
+        url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
 
-      return createClient({
-        url: url.toString(),
-        webSocketImpl,
-        lazy: true,
-        connectionParams: { authorization: headers.get('authorization') },
-        retryAttempts: this.transport.options.retry.maxRetries,
+        return createClient({
+          url: url.toString(),
+          webSocketImpl,
+          lazy: true,
+          connectionParams: { authorization: headers.get('authorization') },
+          retryAttempts: this.transport.options.retry.maxRetries,
+        });
       });
-    });
+    }
 
     return this.socket;
   }

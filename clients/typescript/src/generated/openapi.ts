@@ -511,6 +511,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The server's API endpoints
+         * @description Paths of GraphQL, REST v1, this document, the API reference page and the health check.
+         *
+         *     Needs no credential.
+         */
+        get: operations["getApiIndex"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -791,6 +813,17 @@ export interface components {
         };
         GetAgentResponse: {
             data: components["schemas"]["Agent"];
+        };
+        GetApiIndexResponse: {
+            data: {
+                /** @constant */
+                name: "agentgraph";
+                graphql: string;
+                rest: string;
+                openapi: string;
+                docs: string;
+                health: string;
+            };
         };
         GetConversationResponse: {
             data: components["schemas"]["Conversation"];
@@ -4343,6 +4376,58 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limit_exceeded`: A rate-limit window is full; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: A server fault; report it with the `X-Request-ID` */
+            500: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable`: A dependency, such as the database or the model provider, is unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiIndex: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The paths, relative to the server */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetApiIndexResponse"];
                 };
             };
             /** @description `rate_limit_exceeded`: A rate-limit window is full; retry after `Retry-After` seconds */
