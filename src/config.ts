@@ -73,13 +73,13 @@ export interface Config {
   /** Fleet run steps one instance runs at once. */
   fleetConcurrency: number;
   /**
-   * Milliseconds a worker holds a fleet step between renewals. After a crash the step is
-   * retried once its lease runs out.
+   * Milliseconds of the lease a worker keeps on a running fleet step and renews. After a
+   * crash the step is retried once its lease runs out.
    */
   fleetStepLeaseMs: number;
   /** Attempts of a fleet step, those a crash interrupted included, before it is marked failed. */
   fleetStepMaxAttempts: number;
-  /** The most agents a fleet reaches through auto-scaling. */
+  /** The maximum number of agents a fleet reaches through auto-scaling. */
   fleetAutoScaleMaxAgents: number;
 }
 

@@ -1,4 +1,3 @@
-import type { Tenant } from '../auth/principal.js';
 import type { FleetRunStatus, FleetStepStatus } from '../generated/prisma/enums.js';
 import type { Agent, Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
@@ -16,7 +15,7 @@ export interface ClaimedStep {
   interrupted: boolean;
 }
 
-/** How a step ended, as the worker reports it. */
+/** The result of a step, as the worker reports it. */
 export interface StepOutcome {
   status: Extract<FleetStepStatus, 'succeeded' | 'failed' | 'cancelled' | 'timed_out'>;
   reply?: string;
@@ -30,7 +29,7 @@ export interface QueueSettings {
   leaseMs: number;
   /** Attempts of a step, counting those a crash interrupted, before it is marked failed. */
   maxAttempts: number;
-  /** The most agents auto-scaling lets a fleet reach. */
+  /** The maximum number of agents that auto-scaling lets a fleet reach. */
   autoScaleMaxAgents: number;
 }
 
@@ -38,7 +37,7 @@ type Transaction = Prisma.TransactionClient;
 
 const terminalStepStatuses: FleetStepStatus[] = ['succeeded', 'failed', 'cancelled', 'timed_out'];
 
-/** The message an agent receives in a sequential run: the task, then the output before it. */
+/** Builds the message an agent receives in a sequential run: the task, then the output before it. */
 export function handoverMessage(task: string, previous: { agentName: string | null; reply: string }): string {
   return [
     task,
@@ -116,9 +115,9 @@ interface FleetAgent {
 
 /**
  * Picks the agent that takes the next round-robin task of a fleet: the one after the
- * agent that took the last task, in id order, wrapping around. Returns `undefined` when
- * that agent is still busy, so that tasks keep their turn order and each agent works on
- * one task at a time.
+ * agent that took the last task, in id order, wrapping around. Returns `'busy'` when that
+ * agent is still working, so that tasks keep their turn order and each agent works on one
+ * task at a time, and `undefined` for a fleet without agents.
  */
 export function nextInTurn(agents: readonly FleetAgent[], lastAgentId: number | null, busy: ReadonlySet<number>): FleetAgent | 'busy' | undefined {
   if (agents.length === 0) {
@@ -133,8 +132,8 @@ export function nextInTurn(agents: readonly FleetAgent[], lastAgentId: number | 
  * Hands pending round-robin steps to agents and leases them. Each fleet's row is locked
  * while its steps are handed out, so that instances take turns per fleet and the rotation
  * stays in order. When the agent whose turn it is is busy and the fleet auto-scales, a
- * copy of the fleet's first agent joins and takes the task, up to the operator's ceiling
- * and the plan's agent allowance; otherwise the task waits for its agent.
+ * copy of the fleet's first agent joins and takes the task. The copy is made only below
+ * the operator's ceiling and the plan's agent quota. Otherwise the task waits for its agent.
  */
 export async function claimRoundRobinSteps(
   prisma: PrismaClient,
@@ -261,7 +260,7 @@ async function addAutoScaledAgent(
     data: {
       accountId: fleet.accountId,
       livemode: fleet.livemode,
-      // The number is the agent's place in the fleet, so that copies are told apart in run steps.
+      // The number is the agent's place in the fleet, which distinguishes copies in run steps.
       name: `${template.name} (auto-scaled #${agents.length + 1})`,
       role: template.role,
       task: template.task,
@@ -524,9 +523,4 @@ export async function failAbandonedSteps(prisma: PrismaClient, settings: QueueSe
   }
 
   return abandoned.length;
-}
-
-/** The tenant that owns a run. */
-export function tenantOfRun(run: { accountId: number; livemode: boolean }): Tenant {
-  return { accountId: run.accountId, livemode: run.livemode };
 }

@@ -141,15 +141,6 @@ export async function listFleetRuns(
   return { runs, total };
 }
 
-/** Lists a fleet's runs with a Pothos connection query. */
-export async function findFleetRuns(ctx: ServiceContext, fleetId: number, query: Prisma.FleetRunFindManyArgs): Promise<FleetRun[]> {
-  return ctx.prisma.fleetRun.findMany({
-    ...query,
-    where: { fleetId, accountId: ctx.tenant.accountId, livemode: ctx.tenant.livemode },
-    orderBy: { id: 'desc' },
-  });
-}
-
 /**
  * Cancels a queued or running run: steps not yet done are marked `cancelled`, and workers
  * running its steps stop them at their next poll. A run that already ended is a conflict.

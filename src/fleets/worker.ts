@@ -34,7 +34,7 @@ export interface FleetWorkerOptions extends QueueSettings {
   concurrency: number;
 }
 
-/** Why a worker stopped a step before it finished. */
+/** The reason a worker stopped a step before it finished. */
 type StopReason = 'timed_out' | 'superseded' | 'shutdown';
 
 interface InFlight {
@@ -45,9 +45,9 @@ interface InFlight {
 }
 
 /**
- * Creates the fleet worker: it leases steps of fleet runs from the database queue, up to
- * `concurrency` at a time, runs each on its agent through the agent run path (model loop,
- * tools, agent run record and events) and records the result. Each poll also times out
+ * Creates the fleet worker. It leases steps of fleet runs from the database queue, up to
+ * `concurrency` at a time. It runs each on its agent through the agent run path (model
+ * loop, tools, agent run record and events) and records the result. Each poll also times out
  * runs past their deadline, stops local steps whose run was cancelled or timed out, fails
  * steps that crashed their server on every attempt and removes idle auto-scaled agents.
  */

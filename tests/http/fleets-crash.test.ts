@@ -84,7 +84,7 @@ describe('fleet run across a crash', () => {
         expect(agent.status).toBe(201);
       }
 
-      // The second step's model call never answers, so the server dies in the middle of it.
+      // The second step's model call never responds, so the server dies in the middle of it.
       model.script(reply('Outline ready.'), gated(new Promise<void>(() => {}), reply('never sent')));
       const deployed = await request(first, key, 'POST', `/api/v1/fleets/${fleetId}/deploy`, {
         task: 'Write the incident report',

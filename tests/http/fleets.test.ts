@@ -13,7 +13,7 @@ function expectError(response: Response, status: number, code: string): void {
   expect(response.body.error.message).not.toBe('');
 }
 
-/** A gate that a test opens once it has seen the requests it waits for. */
+/** Creates a gate that a test opens once it has seen the requests it waits for. */
 function createGate(): { open: Promise<void>; release(): void } {
   let release!: () => void;
   const open = new Promise<void>((resolve) => {
@@ -23,7 +23,7 @@ function createGate(): { open: Promise<void>; release(): void } {
   return { open, release };
 }
 
-/** A model call that never answers: agent runs use JSON completions, which `stall` cannot script. */
+/** Scripts a model call that never responds, because agent runs use JSON completions, which `stall` cannot script. */
 function hang(): ModelTurn {
   return gated(new Promise<void>(() => {}), reply('never sent'));
 }
@@ -291,7 +291,7 @@ describe('fleets', () => {
       expect(queued).toMatchObject({ fleet_id: fleet.id, strategy: 'parallel', status: 'queued', timeout: 120, task: 'Summarise the ticket backlog' });
       expect(queued.steps.map((step: { agent_id: number }) => step.agent_id)).toEqual(agents.map((agent) => agent.id));
 
-      // All three requests arrive while none has been answered, so the agents work at once.
+      // All three requests arrive before any response is sent, so the agents work at once.
       await model.waitForRequests(before + 3, 10_000);
       gate.release();
       const run = await waitForRun(fleet.id, queued.id);
@@ -382,7 +382,7 @@ describe('fleets', () => {
         runs.push(response.body.data.id as number);
       }
       await model.waitForRequests(before + 3, 10_000);
-      // Every agent holds a task, so the fourth waits for the first agent to be free.
+      // Every agent is working on a task, so the fourth waits for the first agent to be free.
       const waiting = await runOf(fleet.id, runs[3]!);
       expect(waiting.status).toBe('queued');
       expect(waiting.steps[0].agent_id).toBeNull();

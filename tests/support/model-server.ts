@@ -43,7 +43,7 @@ export type ModelTurn =
   | { kind: 'http_error'; status: number; message: string }
   | { kind: 'stream_error'; before: string[]; message: string }
   | { kind: 'slow'; delayMs: number; then: ModelTurn }
-  /** Answers with `then` only once `open` resolves, so that a test decides when a request ends. */
+  /** Responds with `then` only once `open` resolves, so that a test decides when a request ends. */
   | { kind: 'gated'; open: Promise<void>; then: ModelTurn }
   /** Streams `before`, then sends nothing more until the client gives up. */
   | { kind: 'stall'; before: string[] }
@@ -78,7 +78,7 @@ export function slow(delayMs: number, then: ModelTurn): ModelTurn {
   return { kind: 'slow', delayMs, then };
 }
 
-/** Scripts a turn that waits for `open` before it answers with `then`. */
+/** Scripts a turn that waits for `open` before it responds with `then`. */
 export function gated(open: Promise<void>, then: ModelTurn): ModelTurn {
   return { kind: 'gated', open, then };
 }

@@ -13,7 +13,7 @@ export class Fleets extends Resource {
     return data!;
   }
 
-  /** One page of fleets, oldest first. */
+  /** Lists one page of fleets, oldest first. */
   async list(query: QueryOf<'listFleets'> = {}, options?: RequestOptions): Promise<ResponseOf<'listFleets'>> {
     const { data } = await this.rest.GET('/api/v1/fleets', { params: { query }, fetch: this.fetchWith(options) });
 
@@ -61,7 +61,7 @@ export class Fleets extends Resource {
     return data!;
   }
 
-  /** One page of the fleet's runs, newest first. */
+  /** Lists one page of the fleet's runs, newest first. */
   async listRuns(id: number, query: QueryOf<'listFleetRuns'> = {}, options?: RequestOptions): Promise<ResponseOf<'listFleetRuns'>> {
     const { data } = await this.rest.GET('/api/v1/fleets/{id}/runs', {
       params: { path: { id }, query },
@@ -71,7 +71,7 @@ export class Fleets extends Resource {
     return data!;
   }
 
-  /** A run with its steps: status, agent, reply, tools used, timings and errors of each. */
+  /** Fetches a run with its steps: status, agent, reply, tools used, timings and errors of each. */
   async getRun(id: number, runId: number, options?: RequestOptions): Promise<ResponseOf<'getFleetRun'>> {
     const { data } = await this.rest.GET('/api/v1/fleets/{id}/runs/{run_id}', {
       params: { path: { id, run_id: runId } },
