@@ -64,8 +64,7 @@ async function markRunsStarted(db: Transaction | PrismaClient, runIds: number[])
 
 /**
  * Leases up to `limit` steps whose agent is known: pending steps of parallel and
- * sequential runs, round-robin steps already handed to an agent, and running steps whose
- * lease ran out. `FOR UPDATE SKIP LOCKED` lets several instances claim at once without
+ * sequential runs, and running steps whose lease ran out. `FOR UPDATE SKIP LOCKED` lets several instances claim at once without
  * taking the same row, and the lease, not an open transaction, keeps a step from running
  * twice at once. Times come from the database clock, which all instances share.
  */
@@ -81,8 +80,11 @@ export async function claimAssignedSteps(prisma: PrismaClient, limit: number, se
       FROM fleet_run_steps AS step
       JOIN fleet_runs AS run ON run.id = step.run_id
       WHERE run.status IN ('queued', 'running')
-        AND (run.strategy <> 'round_robin' OR step.agent_id IS NOT NULL)
-        AND (step.status = 'pending' OR (step.status = 'running' AND step.lease_expires_at <= now()))
+        AND (
+          (step.status = 'pending' AND (run.strategy <> 'round_robin' OR step.agent_id IS NOT NULL))
+          -- A step whose agent was deleted during the lost attempt is taken too, and fails.
+          OR (step.status = 'running' AND step.lease_expires_at <= now())
+        )
         AND step.attempts < ${settings.maxAttempts}
       ORDER BY step.id
       LIMIT ${limit}

@@ -8,7 +8,7 @@ import { createApiKey } from '../../src/accounts/api-keys.js';
 import { PrismaClient } from '../../src/generated/prisma/client.js';
 import { gated, reply, startModelServer, type ModelServer } from '../support/model-server.js';
 import { startServerProcess, type ServerProcess } from '../support/process.js';
-import { createTestDatabase, databaseKind } from '../support/server.js';
+import { call, createTestAccount, createTestDatabase, databaseKind, startServer, type TestServer } from '../support/server.js';
 import { waitUntil } from '../support/webhooks.js';
 
 let databaseEnv: Record<string, string>;
@@ -138,4 +138,95 @@ describe('fleet run across a crash', () => {
       }
     }
   }, 180_000);
+});
+
+describe.skipIf(databaseKind === 'pglite')('fleet runs on two instances', () => {
+  let shared: { url: string; drop(): Promise<void> };
+  let servers: TestServer[] = [];
+  let key: string;
+
+  beforeAll(async () => {
+    shared = await createTestDatabase();
+    const env = {
+      DATABASE_URL: shared.url,
+      OPENAI_BASE_URL: model.baseUrl,
+      LLM_DEFAULT_MODEL: 'fleet-model',
+      LLM_MAX_RETRIES: '0',
+      EVENTS_POLL_INTERVAL_MS: '50',
+      FLEET_CONCURRENCY: '2',
+      FLEET_STEP_MAX_ATTEMPTS: '2',
+    };
+    servers = [await startServer(env), await startServer(env)];
+    key = (await createTestAccount(servers[0]!, { account: { plan: 'enterprise' } })).key;
+  });
+  afterAll(async () => {
+    for (const server of servers) {
+      await server.stop();
+    }
+    await shared?.drop();
+  });
+
+  it('shares the steps of a run without running one twice', async () => {
+    const [first, second] = servers as [TestServer, TestServer];
+    const fleet = await call(first, 'POST', '/api/v1/fleets', { token: key, json: { name: 'Shared Team' } });
+    const fleetId = fleet.body.data.id as number;
+    for (const name of ['One', 'Two', 'Three', 'Four']) {
+      await call(first, 'POST', '/api/v1/agents', { token: key, json: { agent_name: name, agent_role: 'generalist', fleet_id: fleetId } });
+    }
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    model.script(...[1, 2, 3, 4].map((number) => gated(gate, reply(`Answer ${number}.`))));
+    const before = model.requests.length;
+    const deployed = await call(second, 'POST', `/api/v1/fleets/${fleetId}/deploy`, { token: key, json: { task: 'Share this' } });
+    expect(deployed.status).toBe(202);
+    // Each instance runs at most two steps at once, so four waiting calls need both.
+    await model.waitForRequests(before + 4, 15_000);
+    release();
+
+    const run = await waitUntil(
+      async () => {
+        const current = await call(first, 'GET', `/api/v1/fleets/${fleetId}/runs/${deployed.body.data.id}`, { token: key });
+
+        return current.body.data.status === 'succeeded' ? current.body.data : undefined;
+      },
+      15_000,
+      () => 'the shared run to succeed',
+    );
+    expect(run.steps.map((step: { attempts: number }) => step.attempts)).toEqual([1, 1, 1, 1]);
+    expect(model.requests.length - before).toBe(4);
+    const finishedOn = servers.map((server) => server.logs.filter((line) => line.msg === 'fleet step finished').length);
+    expect(finishedOn).toEqual([2, 2]);
+  });
+
+  it('fails a step interrupted on its last attempt', async () => {
+    const [first] = servers as [TestServer];
+    const fleet = await call(first, 'POST', '/api/v1/fleets', { token: key, json: { name: 'Unlucky Team' } });
+    const fleetId = fleet.body.data.id as number;
+    await call(first, 'POST', '/api/v1/agents', { token: key, json: { agent_name: 'Solo', agent_role: 'generalist', fleet_id: fleetId } });
+    model.script(gated(new Promise<void>(() => {}), reply('never sent')));
+    const deployed = await call(first, 'POST', `/api/v1/fleets/${fleetId}/deploy`, { token: key, json: { task: 'Crash twice' } });
+    const runId = deployed.body.data.id as number;
+    await waitUntil(async () => ((await first.prisma.fleetRunStep.findFirst({ where: { runId, status: 'running' } })) === null ? undefined : true));
+
+    // The state a server leaves behind when it dies during the last allowed attempt: the
+    // step still running under a lease that has run out.
+    await first.prisma.fleetRunStep.updateMany({
+      where: { runId },
+      data: { attempts: 2, leaseExpiresAt: new Date(Date.now() - 1000) },
+    });
+    const run = await waitUntil(
+      async () => {
+        const current = await call(first, 'GET', `/api/v1/fleets/${fleetId}/runs/${runId}`, { token: key });
+
+        return current.body.data.status === 'failed' ? current.body.data : undefined;
+      },
+      15_000,
+      () => 'the run to fail',
+    );
+    expect(run.steps[0].status).toBe('failed');
+    expect(run.steps[0].error.message).toContain('2 attempts');
+    expect(run.error.message).toContain('Step 0 (agent Solo) failed');
+  });
 });
