@@ -63,8 +63,9 @@ async function markRunsStarted(db: Transaction | PrismaClient, runIds: number[])
 }
 
 /**
- * Leases up to `limit` steps whose agent is known: pending steps of parallel and
- * sequential runs, and running steps whose lease ran out. `FOR UPDATE SKIP LOCKED` lets several instances claim at once without
+ * Leases up to `limit` steps that need no round-robin hand-out: pending steps of parallel
+ * and sequential runs, round-robin steps already handed out, and running steps whose lease
+ * ran out. `FOR UPDATE SKIP LOCKED` lets several instances claim at once without
  * taking the same row, and the lease, not an open transaction, keeps a step from running
  * twice at once. Times come from the database clock, which all instances share.
  */
@@ -439,8 +440,8 @@ function stepFailureMessage(step: { position: number; agentName: string | null; 
 
 /**
  * Ends a run that is still queued or running: marks it, settles the fleet's status and,
- * for a run that succeeded, counts the finished task. Steps not yet done are marked
- * with `stepStatus`. Returns false when the run had already ended.
+ * for a run that succeeded, counts the finished task. A cancelled or timed-out run marks
+ * its unfinished steps with its own status. Returns false when the run had already ended.
  */
 export async function finishRun(
   tx: Transaction,

@@ -94,6 +94,8 @@ export function createFleetWorker(options: FleetWorkerOptions): Poller {
     try {
       const tenant = { accountId: run.accountId, livemode: run.livemode };
       const ctx: ServiceContext = { prisma, tenant, log, plan: run.account.plan };
+      // NOTE: steps act with the scopes the credential had at deploy time, so revoking the
+      // key does not stop the tools of a run that is already queued; cancel the run for that.
       const principal: Principal = {
         ...tenant,
         plan: run.account.plan,
