@@ -56,7 +56,7 @@ export interface Config {
   toolTimeoutMs: number;
   /** Largest JSON result a tool run may return, in bytes. */
   toolMaxOutputBytes: number;
-  /** Milliseconds between polls of the event outbox and the webhook delivery queue. */
+  /** Milliseconds between polls of the event outbox, the webhook delivery queue and the fleet run queue. */
   eventsPollIntervalMs: number;
   /** Days that dispatched events, their deliveries and attempts are kept. */
   eventRetentionDays: number;
@@ -70,6 +70,17 @@ export interface Config {
   webhookRetryMaxMs: number;
   /** Deliveries that one server sends at the same time. */
   webhookConcurrency: number;
+  /** Fleet run steps one instance runs at once. */
+  fleetConcurrency: number;
+  /**
+   * Milliseconds of the lease a worker keeps on a running fleet step and renews. After a
+   * crash the step is retried once its lease runs out.
+   */
+  fleetStepLeaseMs: number;
+  /** Attempts of a fleet step, those a crash interrupted included, before it is marked failed. */
+  fleetStepMaxAttempts: number;
+  /** The maximum number of agents a fleet reaches through auto-scaling. */
+  fleetAutoScaleMaxAgents: number;
 }
 
 /** One entry of `LLM_MODELS`: a public model name and the provider model it runs on. */
@@ -274,6 +285,10 @@ const environmentSchema = z.object({
   WEBHOOK_RETRY_BASE_MS: integer('WEBHOOK_RETRY_BASE_MS', 60_000, 10, 86_400_000),
   WEBHOOK_RETRY_MAX_MS: integer('WEBHOOK_RETRY_MAX_MS', 8 * 3_600_000, 10, 7 * 86_400_000),
   WEBHOOK_CONCURRENCY: integer('WEBHOOK_CONCURRENCY', 10, 1, 1000),
+  FLEET_CONCURRENCY: integer('FLEET_CONCURRENCY', 8, 1, 1000),
+  FLEET_STEP_LEASE_MS: integer('FLEET_STEP_LEASE_MS', 30_000, 300, 3_600_000),
+  FLEET_STEP_MAX_ATTEMPTS: integer('FLEET_STEP_MAX_ATTEMPTS', 3, 1, 20),
+  FLEET_AUTOSCALE_MAX_AGENTS: integer('FLEET_AUTOSCALE_MAX_AGENTS', 20, 1, 1000),
 });
 
 /** Raised when an environment variable holds a value the server cannot use. */
@@ -332,5 +347,9 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     webhookRetryBaseMs: env.WEBHOOK_RETRY_BASE_MS,
     webhookRetryMaxMs: env.WEBHOOK_RETRY_MAX_MS,
     webhookConcurrency: env.WEBHOOK_CONCURRENCY,
+    fleetConcurrency: env.FLEET_CONCURRENCY,
+    fleetStepLeaseMs: env.FLEET_STEP_LEASE_MS,
+    fleetStepMaxAttempts: env.FLEET_STEP_MAX_ATTEMPTS,
+    fleetAutoScaleMaxAgents: env.FLEET_AUTOSCALE_MAX_AGENTS,
   };
 }

@@ -16,27 +16,6 @@ export const AgentStatusEnum = builder.enumType(AgentStatus, {
 });
 export const VoiceEngineEnum = builder.enumType(VoiceEngine, { name: 'VoiceEngine' });
 
-export const FleetNode = builder.prismaNode('Fleet', {
-  id: { field: 'id' },
-  // node(id:) returns null, as Relay expects, for a row that the tenant filter hides.
-  nullable: true,
-  findUnique: (id, context) => tenantNodeWhere(id, context),
-  authScopes: { scope: 'fleets:read' },
-  description: 'A group of agents that work on tasks together.',
-  fields: (t) => ({
-    databaseId: t.exposeInt('id', { description: 'The numeric id that REST v1 uses.' }),
-    name: t.exposeString('name'),
-    description: t.exposeString('description'),
-    status: t.exposeString('status'),
-    maxAgents: t.exposeInt('maxAgents'),
-    autoScale: t.exposeBoolean('autoScale'),
-    tasksCompleted: t.exposeInt('tasksCompleted'),
-    livemode: t.exposeBoolean('livemode'),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
-  }),
-});
-
 export const AgentNode = builder.prismaNode('Agent', {
   id: { field: 'id' },
   // node(id:) returns null, as Relay expects, for a row that the tenant filter hides.

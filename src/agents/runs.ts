@@ -5,11 +5,11 @@ import type { ServiceContext } from '../context.js';
 import { AppError, ErrorCode } from '../errors.js';
 import type { AgentCompletedData, AgentErrorData } from '../events/catalogue.js';
 import { recordEvent } from '../events/outbox.js';
-import type { Agent, AgentRun, Prisma } from '../generated/prisma/client.js';
+import type { Agent, AgentRun, Prisma, Tool } from '../generated/prisma/client.js';
 import type { AgentRole } from '../generated/prisma/enums.js';
 import { historyBudget } from '../llm/context-window.js';
-import { runLoop, type LoopResult } from '../llm/loop.js';
-import { resolveModel, type ModelRuntime } from '../llm/models.js';
+import { ModelCallAborted, runLoop, type LoopResult } from '../llm/loop.js';
+import { resolveModel, type ModelRuntime, type ResolvedModel } from '../llm/models.js';
 import { requestedTools, skillTools, toolSetFor } from '../llm/tools.js';
 import type { ToolRuntime } from '../tools/service.js';
 import { meter } from '../usage/service.js';
@@ -86,18 +86,60 @@ export async function executeAgent(
     data.tools === undefined
       ? await skillTools(access, agent.skills, agent.id)
       : await requestedTools(access, data.tools, options.fieldNames?.tools ?? 'tools');
-  const system = systemPromptFor(agent, data.context);
-  const userMessage: ModelMessage = { role: 'user', content: data.message };
+
+  return runAgentTask(ctx, runtime, agent, {
+    model,
+    tools,
+    message: data.message,
+    context: data.context,
+    messageField: options.fieldNames?.message ?? 'message',
+    // A run finishes even when the client disconnects, so that it is recorded and its
+    // event goes out.
+    signal: undefined,
+    startedAt,
+  });
+}
+
+/** What {@link runAgentTask} runs: the checked message, model and tools. */
+export interface AgentTask {
+  model: ResolvedModel;
+  tools: Tool[];
+  message: string;
+  context?: Record<string, unknown> | undefined;
+  /** Names the message in the error raised when the prompt cannot fit the context window. */
+  messageField?: string;
+  /** Aborts the model request; an aborted run is recorded as failed but leaves the agent's status alone. */
+  signal: AbortSignal | undefined;
+  /** `performance.now()` when the caller started, so that its checks count in the execution time. */
+  startedAt?: number;
+}
+
+/**
+ * Runs one task on an agent with the model loop and records it as an agent run, with the
+ * `agent.completed` or `agent.error` event. The caller has checked the agent, the input
+ * and the tools; fleet steps call this for each agent of a run.
+ */
+export async function runAgentTask(
+  ctx: ServiceContext,
+  runtime: AgentRuntime,
+  agent: Agent,
+  task: AgentTask,
+): Promise<AgentExecution> {
+  const startedAt = task.startedAt ?? performance.now();
+  const access = { ctx, principal: runtime.principal, runtime: runtime.tools };
+  const { model, tools } = task;
+  const system = systemPromptFor(agent, task.context);
+  const userMessage: ModelMessage = { role: 'user', content: task.message };
   // A run has no history, so the budget only matters for rejecting a prompt that cannot fit.
-  historyBudget(runtime.models, model, { system, message: userMessage, tools }, options.fieldNames?.message ?? 'message');
+  historyBudget(runtime.models, model, { system, message: userMessage, tools }, task.messageField ?? 'message');
 
   const run = await ctx.prisma.agentRun.create({
     data: {
       agentId: agent.id,
       accountId: ctx.tenant.accountId,
       livemode: ctx.tenant.livemode,
-      message: data.message,
-      context: data.context === undefined ? undefined : (data.context as Prisma.InputJsonObject),
+      message: task.message,
+      context: task.context === undefined ? undefined : (task.context as Prisma.InputJsonObject),
       model: model.name,
       tools: tools.map((tool) => tool.name),
     },
@@ -113,9 +155,7 @@ export async function executeAgent(
       messages: [userMessage],
       tools: toolSetFor(access, tools),
       temperature: agentTemperature,
-      // A run finishes even when the client disconnects, so that it is recorded and its
-      // event goes out.
-      signal: undefined,
+      signal: task.signal,
       log: ctx.log,
     });
   } catch (error) {
@@ -170,9 +210,11 @@ async function recordFailure(
   error: unknown,
   executionTimeMs: number,
 ): Promise<void> {
+  const aborted = error instanceof ModelCallAborted;
   const code = error instanceof AppError ? error.code : ErrorCode.InternalError;
-  const message = error instanceof AppError ? error.message : 'The run failed with an internal error';
-  if (!(error instanceof AppError)) {
+  const message =
+    error instanceof AppError ? error.message : aborted ? 'The run was stopped before the model replied' : 'The run failed with an internal error';
+  if (!(error instanceof AppError) && !aborted) {
     ctx.log.error({ err: error, agentId: agent.id, runId: run.id }, 'agent run failed unexpectedly');
   }
   try {
@@ -181,11 +223,14 @@ async function recordFailure(
         where: { id: run.id },
         data: { status: 'failed', errorCode: code, errorMessage: message, executionTimeMs, finishedAt: new Date() },
       });
-      // Only a deployed agent turns to `error`, so a concurrent update or pause wins.
-      await tx.agent.updateMany({
-        where: { id: agent.id, accountId: ctx.tenant.accountId, livemode: ctx.tenant.livemode, status: 'working' },
-        data: { status: 'error' },
-      });
+      // Only a deployed agent turns to `error`, so a concurrent update or pause wins. A run
+      // that its caller stopped says nothing about the agent.
+      if (!aborted) {
+        await tx.agent.updateMany({
+          where: { id: agent.id, accountId: ctx.tenant.accountId, livemode: ctx.tenant.livemode, status: 'working' },
+          data: { status: 'error' },
+        });
+      }
       await meter(tx, ctx.tenant, 'agents');
       await recordEvent(tx, ctx.tenant, 'agent.error', {
         agent_id: agent.id,

@@ -76,6 +76,8 @@ export type FleetCreatedData = {
 export type FleetDeployedData = {
   fleet_id: number;
   fleet_name: string;
+  /** The run that the deployment queued, as `GET /fleets/{id}/runs/{run_id}` names it. */
+  run_id: number;
   task: string;
   strategy: string;
   agent_count: number;

@@ -2,6 +2,7 @@ import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
 import { builder } from './builder.js';
 import '../accounts/graphql.js';
 import '../agents/graphql.js';
+import '../fleets/graphql.js';
 import '../chat/graphql.js';
 import '../tools/graphql.js';
 import '../events/graphql.js';

@@ -8,6 +8,7 @@ import { defaultPerPage, maxPerPage } from '../pagination.js';
  */
 export const apiTags = {
   agents: 'Agents: create, change, deploy and run them',
+  fleets: 'Fleets of agents and the runs that deploy tasks to them',
   chat: 'Conversations with the model, as JSON replies or Server-Sent Events',
   tools: 'The tool catalogue: search, details, execution and HTTP tools of the account',
   usage: 'Usage in the current billing period and per day',

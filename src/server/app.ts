@@ -17,6 +17,7 @@ import { createRestRouter } from '../rest/router.js';
 import { builtinTools } from '../tools/builtin/index.js';
 import { createOutboundNetwork, parseCidrs } from '../tools/network.js';
 import { createDeliveryWorker } from '../webhooks/worker.js';
+import { createFleetWorker } from '../fleets/worker.js';
 import { syncBuiltinTools, type ToolRuntime } from '../tools/service.js';
 import { bootstrapLocalAccount } from './bootstrap.js';
 import { useApiReference } from './plugins/api-reference.js';
@@ -86,6 +87,17 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
       baseDelayMs: config.webhookRetryBaseMs,
       maxDelayMs: config.webhookRetryMaxMs,
     },
+  });
+  const fleetWorker = createFleetWorker({
+    prisma,
+    log,
+    models,
+    tools,
+    pollIntervalMs: config.eventsPollIntervalMs,
+    concurrency: config.fleetConcurrency,
+    leaseMs: config.fleetStepLeaseMs,
+    maxAttempts: config.fleetStepMaxAttempts,
+    autoScaleMaxAgents: config.fleetAutoScaleMaxAgents,
   });
   const dispatcher = createEventDispatcher({
     prisma,
@@ -168,6 +180,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
   const sockets = attachWebSocketServer(server, yoga as never, { prisma, log, limiter });
   dispatcher.start();
   deliveryWorker.start();
+  fleetWorker.start();
 
   return {
     server,
@@ -199,6 +212,9 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
       // another instance; attempts in flight finish within their timeout.
       await dispatcher.stop();
       await deliveryWorker.stop();
+      // Steps in flight are stopped and their leases ended, so another instance or the
+      // next start retries them.
+      await fleetWorker.stop();
       await events.close();
       await usage.settled();
       await limiter.close();

@@ -43,6 +43,8 @@ export type ModelTurn =
   | { kind: 'http_error'; status: number; message: string }
   | { kind: 'stream_error'; before: string[]; message: string }
   | { kind: 'slow'; delayMs: number; then: ModelTurn }
+  /** Responds with `then` only once `open` resolves, so that a test decides when a request ends. */
+  | { kind: 'gated'; open: Promise<void>; then: ModelTurn }
   /** Streams `before`, then sends nothing more until the client gives up. */
   | { kind: 'stall'; before: string[] }
   /** Sends `writes` as the body of an event stream, byte for byte, one write each. */
@@ -74,6 +76,11 @@ export function streamError(message: string, before: string[] = []): ModelTurn {
 /** Scripts a turn whose response starts only after `delayMs`. */
 export function slow(delayMs: number, then: ModelTurn): ModelTurn {
   return { kind: 'slow', delayMs, then };
+}
+
+/** Scripts a turn that waits for `open` before it responds with `then`. */
+export function gated(open: Promise<void>, then: ModelTurn): ModelTurn {
+  return { kind: 'gated', open, then };
 }
 
 export function stall(before: string[] = []): ModelTurn {
@@ -276,8 +283,12 @@ export async function startModelServer(): Promise<ModelServer> {
 
       return;
     }
-    while (turn.kind === 'slow') {
-      await delay(turn.delayMs);
+    while (turn.kind === 'slow' || turn.kind === 'gated') {
+      if (turn.kind === 'slow') {
+        await delay(turn.delayMs);
+      } else {
+        await Promise.race([turn.open, received.closed]);
+      }
       turn = turn.then;
     }
     if (received.aborted) {

@@ -14,10 +14,7 @@ export {
 export { GraphQLClient, type GraphQLClientOptions } from './graphql-client.js';
 export type { ChatParams } from './resources/chat.js';
 export type {
-  CreateFleetParams,
   CreateRoomParams,
-  DeployFleetParams,
-  Fleet,
   MarketplaceItem,
   MarketplaceQuery,
   StartCallParams,

@@ -25,6 +25,9 @@ export type QueryOf<Op extends OperationId> = NonNullable<operations[Op]['parame
 
 export type Agent = Schemas['Agent'];
 export type AgentExecution = Schemas['AgentExecution'];
+export type Fleet = Schemas['Fleet'];
+export type FleetRun = Schemas['FleetRun'];
+export type FleetRunStep = Schemas['FleetRunStep'];
 export type ChatReply = Schemas['ChatReply'];
 export type ChatChunk = Schemas['ChatChunk'];
 export type Conversation = Schemas['Conversation'];

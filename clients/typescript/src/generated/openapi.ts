@@ -213,6 +213,150 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/fleets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the account's fleets
+         * @description Oldest first, one page at a time.
+         *
+         *     Needs the `fleets:read` scope.
+         */
+        get: operations["listFleets"];
+        put?: never;
+        /**
+         * Create a fleet
+         * @description Needs the `fleets:write` scope.
+         */
+        post: operations["createFleet"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fleets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Fetch a fleet
+         * @description Needs the `fleets:read` scope.
+         */
+        get: operations["getFleet"];
+        /**
+         * Change a fleet
+         * @description Fields left out keep their values. Lowering max_agents below the attached agents is a conflict while auto_scale is off.
+         *
+         *     Needs the `fleets:write` scope.
+         */
+        put: operations["updateFleet"];
+        post?: never;
+        /**
+         * Delete a fleet
+         * @description Its agents stay and are detached; agents that auto-scaling added are deleted. A fleet with a run queued or running is a conflict unless `force=true`, which deletes the runs too.
+         *
+         *     Needs the `fleets:write` scope.
+         */
+        delete: operations["deleteFleet"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fleets/{id}/deploy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a task on a fleet
+         * @description Queues a run and returns it at once with status `queued`; poll `GET /fleets/{id}/runs/{run_id}` or subscribe to `fleetRunProgress` in GraphQL. Without a configured model provider the answer is `503 service_unavailable`.
+         *
+         *     Needs the `fleets:write` scope.
+         */
+        post: operations["deployFleet"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fleets/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a fleet's runs
+         * @description Newest first, one page at a time, each with its steps.
+         *
+         *     Needs the `fleets:read` scope.
+         */
+        get: operations["listFleetRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fleets/{id}/runs/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Fetch a fleet run
+         * @description Needs the `fleets:read` scope.
+         */
+        get: operations["getFleetRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fleets/{id}/runs/{run_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a fleet run
+         * @description Takes no fields. Steps not yet done are marked cancelled; a run that already ended is a conflict.
+         *
+         *     Needs the `fleets:write` scope.
+         */
+        post: operations["cancelFleetRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tools": {
         parameters: {
             query?: never;
@@ -588,6 +732,9 @@ export interface components {
             /** @description Wall time of the run in milliseconds */
             execution_time_ms: number;
         };
+        CancelFleetRunResponse: {
+            data: components["schemas"]["FleetRun"];
+        };
         ChatChunk: {
             /** @constant */
             type: "text";
@@ -710,6 +857,28 @@ export interface components {
         CreateAgentResponse: {
             data: components["schemas"]["Agent"];
         };
+        CreateFleetRequest: {
+            /** @description Display name */
+            name: string;
+            /**
+             * @description What the fleet is for
+             * @default
+             */
+            description?: string;
+            /**
+             * @description Agent slots, from 1 to 100; default 5. Auto-scaling may go past it
+             * @default 5
+             */
+            max_agents?: number;
+            /**
+             * @description Lets agents join past max_agents and adds copies of the first agent when round-robin work queues up; default false
+             * @default false
+             */
+            auto_scale?: boolean;
+        };
+        CreateFleetResponse: {
+            data: components["schemas"]["Fleet"];
+        };
         CreateOAuthTokenError: components["schemas"]["OAuthError"] | components["schemas"]["Error"];
         CreateOAuthTokenRequest: {
             /** @constant */
@@ -753,6 +922,13 @@ export interface components {
                 deleted: true;
             };
         };
+        DeleteFleetResponse: {
+            data: {
+                id: number;
+                /** @constant */
+                deleted: true;
+            };
+        };
         DeleteToolResponse: {
             data: {
                 name: string;
@@ -770,6 +946,24 @@ export interface components {
         DeployAgentRequest: Record<string, never>;
         DeployAgentResponse: {
             data: components["schemas"]["Agent"];
+        };
+        DeployFleetRequest: {
+            /** @description The task the agents work on */
+            task: string;
+            /**
+             * @description How the agents share the task; default parallel
+             * @default parallel
+             * @enum {string}
+             */
+            strategy?: "parallel" | "sequential" | "round-robin";
+            /**
+             * @description Seconds until the run's remaining work is cancelled and the run marked timed_out; default 600
+             * @default 600
+             */
+            timeout?: number;
+        };
+        DeployFleetResponse: {
+            data: components["schemas"]["FleetRun"];
         };
         Error: {
             error: {
@@ -811,6 +1005,94 @@ export interface components {
         ExecuteToolResponse: {
             data: components["schemas"]["ToolRun"];
         };
+        Fleet: {
+            id: number;
+            name: string;
+            description: string;
+            /**
+             * @description running while a run is queued or running, otherwise active
+             * @enum {string}
+             */
+            status: "active" | "running";
+            max_agents: number;
+            auto_scale: boolean;
+            /** @description Agents attached now, auto-scaled copies included */
+            agent_count: number;
+            /** @description Runs that finished successfully */
+            tasks_completed: number;
+            /**
+             * Format: date-time
+             * @example 2026-03-04T12:00:00Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-04T12:00:00Z
+             */
+            updated_at: string;
+        };
+        FleetRun: {
+            id: number;
+            fleet_id: number;
+            task: string;
+            /** @enum {string} */
+            strategy: "parallel" | "sequential" | "round-robin";
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed" | "timed_out" | "cancelled";
+            /** @description Seconds the run may take */
+            timeout: number;
+            result: {
+                /** @description The last reply of a sequential or round-robin run that succeeded; null for parallel runs */
+                output: string | null;
+                /** @description Each agent's reply so far, in step order */
+                replies: {
+                    agent_id: number | null;
+                    agent_name: string | null;
+                    reply: string;
+                }[];
+            };
+            /** @description Why the run or step did not succeed; null otherwise */
+            error: {
+                code: ("validation_error" | "auth_required" | "insufficient_scope" | "resource_not_found" | "method_not_allowed" | "rate_limit_exceeded" | "internal_error" | "service_unavailable" | "conflict" | "payload_too_large" | "unsupported_media_type" | "plan_upgrade_required" | "quota_exceeded" | "tool_error" | "tool_timeout" | "upstream_error" | "upstream_timeout") | null;
+                message: string;
+            } | null;
+            steps: components["schemas"]["FleetRunStep"][];
+            /**
+             * Format: date-time
+             * @example 2026-03-04T12:00:00Z
+             */
+            deadline_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-04T12:00:00Z
+             */
+            created_at: string;
+            started_at: string | null;
+            finished_at: string | null;
+        };
+        FleetRunStep: {
+            /** @description Order within the run, from 0 */
+            position: number;
+            /** @description null for a round-robin step not yet handed out, or when the agent was deleted */
+            agent_id: number | null;
+            agent_name: string | null;
+            /** @enum {string} */
+            status: "waiting" | "pending" | "running" | "succeeded" | "failed" | "cancelled" | "timed_out";
+            /** @description The message the agent received; null while a sequential step waits */
+            input: string | null;
+            reply: string | null;
+            tools_used: string[];
+            /** @description Times a worker took the step; more than 1 after a server stopped during it */
+            attempts: number;
+            execution_time_ms: number | null;
+            /** @description Why the run or step did not succeed; null otherwise */
+            error: {
+                code: ("validation_error" | "auth_required" | "insufficient_scope" | "resource_not_found" | "method_not_allowed" | "rate_limit_exceeded" | "internal_error" | "service_unavailable" | "conflict" | "payload_too_large" | "unsupported_media_type" | "plan_upgrade_required" | "quota_exceeded" | "tool_error" | "tool_timeout" | "upstream_error" | "upstream_timeout") | null;
+                message: string;
+            } | null;
+            started_at: string | null;
+            finished_at: string | null;
+        };
         GetAgentResponse: {
             data: components["schemas"]["Agent"];
         };
@@ -827,6 +1109,12 @@ export interface components {
         };
         GetConversationResponse: {
             data: components["schemas"]["Conversation"];
+        };
+        GetFleetResponse: {
+            data: components["schemas"]["Fleet"];
+        };
+        GetFleetRunResponse: {
+            data: components["schemas"]["FleetRun"];
         };
         GetOpenApiDocumentResponse: {
             openapi: string;
@@ -859,6 +1147,14 @@ export interface components {
         };
         ListConversationsResponse: {
             data: components["schemas"]["Conversation"][];
+            meta: components["schemas"]["PageMeta"];
+        };
+        ListFleetRunsResponse: {
+            data: components["schemas"]["FleetRun"][];
+            meta: components["schemas"]["PageMeta"];
+        };
+        ListFleetsResponse: {
+            data: components["schemas"]["Fleet"][];
             meta: components["schemas"]["PageMeta"];
         };
         ListToolCategoriesResponse: {
@@ -1067,6 +1363,20 @@ export interface components {
         };
         UpdateAgentResponse: {
             data: components["schemas"]["Agent"];
+        };
+        /** @description A partial update: fields left out keep their values, and null clears description */
+        UpdateFleetRequest: {
+            /** @description Display name */
+            name?: string;
+            /** @description What the fleet is for */
+            description?: string | null;
+            /** @description Agent slots, from 1 to 100; default 5. Auto-scaling may go past it */
+            max_agents?: number;
+            /** @description Lets agents join past max_agents and adds copies of the first agent when round-robin work queues up; default false */
+            auto_scale?: boolean;
+        };
+        UpdateFleetResponse: {
+            data: components["schemas"]["Fleet"];
         };
         /** @description A partial update: fields left out keep their values */
         UpdateWebhookEndpointRequest: {
@@ -2575,6 +2885,968 @@ export interface operations {
             };
             /** @description `resource_not_found`: No such resource in this account */
             404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limit_exceeded`: A rate-limit window is full; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: A server fault; report it with the `X-Request-ID` */
+            500: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable`: A dependency, such as the database or the model provider, is unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listFleets: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Page size, at most 100 */
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of fleets */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListFleetsResponse"];
+                };
+            };
+            /** @description `validation_error`: A parameter or body field is missing or invalid; `details` lists each field */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `auth_required`: The credential is missing, invalid, expired or revoked */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: The credential lacks the scope this endpoint needs */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limit_exceeded`: A rate-limit window is full; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: A server fault; report it with the `X-Request-ID` */
+            500: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable`: A dependency, such as the database or the model provider, is unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createFleet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateFleetRequest"];
+            };
+        };
+        responses: {
+            /** @description The new fleet, with no agents */
+            201: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreateFleetResponse"];
+                };
+            };
+            /** @description `validation_error`: A parameter or body field is missing or invalid; `details` lists each field */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `auth_required`: The credential is missing, invalid, expired or revoked */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: The credential lacks the scope this endpoint needs. `quota_exceeded`: The request would pass the plan's allowance */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not `application/json` */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limit_exceeded`: A rate-limit window is full; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: A server fault; report it with the `X-Request-ID` */
+            500: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable`: A dependency, such as the database or the model provider, is unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getFleet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The fleet */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetFleetResponse"];
+                };
+            };
+            /** @description `auth_required`: The credential is missing, invalid, expired or revoked */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: The credential lacks the scope this endpoint needs */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_not_found`: No such resource in this account */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limit_exceeded`: A rate-limit window is full; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: A server fault; report it with the `X-Request-ID` */
+            500: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable`: A dependency, such as the database or the model provider, is unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateFleet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateFleetRequest"];
+            };
+        };
+        responses: {
+            /** @description The changed fleet */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdateFleetResponse"];
+                };
+            };
+            /** @description `validation_error`: A parameter or body field is missing or invalid; `details` lists each field */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `auth_required`: The credential is missing, invalid, expired or revoked */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: The credential lacks the scope this endpoint needs */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_not_found`: No such resource in this account */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `conflict`: The request conflicts with the current state, such as a name that is taken */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not `application/json` */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limit_exceeded`: A rate-limit window is full; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: A server fault; report it with the `X-Request-ID` */
+            500: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable`: A dependency, such as the database or the model provider, is unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteFleet: {
+        parameters: {
+            query?: {
+                /** @description true deletes the fleet even while a run is queued or running */
+                force?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                /** @description The resource id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The id of the deleted fleet */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeleteFleetResponse"];
+                };
+            };
+            /** @description `validation_error`: A parameter or body field is missing or invalid; `details` lists each field */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `auth_required`: The credential is missing, invalid, expired or revoked */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: The credential lacks the scope this endpoint needs */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_not_found`: No such resource in this account */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `conflict`: The request conflicts with the current state, such as a name that is taken */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limit_exceeded`: A rate-limit window is full; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: A server fault; report it with the `X-Request-ID` */
+            500: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable`: A dependency, such as the database or the model provider, is unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deployFleet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeployFleetRequest"];
+            };
+        };
+        responses: {
+            /** @description The queued run */
+            202: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeployFleetResponse"];
+                };
+            };
+            /** @description `validation_error`: A parameter or body field is missing or invalid; `details` lists each field */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `auth_required`: The credential is missing, invalid, expired or revoked */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: The credential lacks the scope this endpoint needs */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_not_found`: No such resource in this account */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `conflict`: The request conflicts with the current state, such as a name that is taken */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not `application/json` */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limit_exceeded`: A rate-limit window is full; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: A server fault; report it with the `X-Request-ID` */
+            500: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable`: A dependency, such as the database or the model provider, is unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listFleetRuns: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Page size, at most 100 */
+                per_page?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The resource id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of runs */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListFleetRunsResponse"];
+                };
+            };
+            /** @description `validation_error`: A parameter or body field is missing or invalid; `details` lists each field */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `auth_required`: The credential is missing, invalid, expired or revoked */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: The credential lacks the scope this endpoint needs */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_not_found`: No such resource in this account */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limit_exceeded`: A rate-limit window is full; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: A server fault; report it with the `X-Request-ID` */
+            500: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable`: A dependency, such as the database or the model provider, is unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getFleetRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The fleet id */
+                id: number;
+                /** @description The run id */
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run with its steps */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetFleetRunResponse"];
+                };
+            };
+            /** @description `auth_required`: The credential is missing, invalid, expired or revoked */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: The credential lacks the scope this endpoint needs */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_not_found`: No such resource in this account */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limit_exceeded`: A rate-limit window is full; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: A server fault; report it with the `X-Request-ID` */
+            500: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable`: A dependency, such as the database or the model provider, is unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    cancelFleetRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The fleet id */
+                id: number;
+                /** @description The run id */
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["DeployAgentRequest"];
+            };
+        };
+        responses: {
+            /** @description The cancelled run */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CancelFleetRunResponse"];
+                };
+            };
+            /** @description `validation_error`: A parameter or body field is missing or invalid; `details` lists each field */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `auth_required`: The credential is missing, invalid, expired or revoked */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: The credential lacks the scope this endpoint needs */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_not_found`: No such resource in this account */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `conflict`: The request conflicts with the current state, such as a name that is taken */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not `application/json` */
+            415: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
