@@ -41,6 +41,14 @@ export async function readText(request: Request, maxBytes: number): Promise<stri
   return new TextDecoder('utf-8', { fatal: false }).decode(Buffer.concat(chunks));
 }
 
+function describeJsonValue(value: unknown): string {
+  if (value === null) {
+    return 'null';
+  }
+
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+}
+
 function mediaType(request: Request): string | undefined {
   const header = request.headers.get('content-type');
 
@@ -80,7 +88,7 @@ export async function readJsonObject(
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new AppError(
       ErrorCode.ValidationError,
-      `Request body must be a JSON object, got ${Array.isArray(parsed) ? 'an array' : typeof parsed}`,
+      `Request body must be a JSON object, got ${describeJsonValue(parsed)}`,
     );
   }
 
