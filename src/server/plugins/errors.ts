@@ -38,7 +38,18 @@ export function maskErrorWith(log: Logger) {
   };
 }
 
-/** Gives every GraphQL error a code from the REST set, `validation_error` for malformed requests. */
+/** Codes for the HTTP statuses that Yoga gives request errors other than 400. */
+const codeByHttpStatus = new Map<number, ErrorCode>([
+  [405, ErrorCode.MethodNotAllowed],
+  [413, ErrorCode.PayloadTooLarge],
+  [415, ErrorCode.UnsupportedMediaType],
+]);
+
+/**
+ * Gives every GraphQL error a code from the REST set: the code of the HTTP status that
+ * Yoga answers with, such as `method_not_allowed` for a PUT, else `validation_error`
+ * for malformed requests.
+ */
 export function useErrorCodes(): Plugin {
   return {
     onResultProcess({ result }) {
@@ -52,8 +63,10 @@ export function useErrorCodes(): Plugin {
           const extensions = error.extensions as Record<string, unknown>;
           const code = extensions.code;
           if (code === undefined || (typeof code === 'string' && clientErrorCodes.has(code))) {
-            extensions.code = ErrorCode.ValidationError;
-            extensions.status = 400;
+            const httpStatus = (extensions.http as { status?: unknown } | undefined)?.status;
+            const byStatus = typeof httpStatus === 'number' ? codeByHttpStatus.get(httpStatus) : undefined;
+            extensions.code = byStatus ?? ErrorCode.ValidationError;
+            extensions.status = byStatus === undefined ? 400 : httpStatus;
           }
         }
       }
