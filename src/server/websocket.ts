@@ -38,7 +38,7 @@ export function connectionCredential(
 /**
  * Serves GraphQL over WebSocket (the graphql-ws protocol) on `/graphql` of `server`,
  * running each operation through Yoga's plugins. A connection whose credential is
- * invalid is closed with 4403 at connection_init.
+ * missing or invalid is closed with 4403 Forbidden at connection_init.
  */
 export function attachWebSocketServer(
   server: Server,
@@ -52,6 +52,11 @@ export function attachWebSocketServer(
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
       onConnect: async (context) => {
         const token = connectionCredential(context.connectionParams, context.extra.request.headers);
+        // Every operation worth a socket needs a credential, so a connection without one
+        // is refused like an invalid one, rather than acknowledged and left to fail later.
+        if (token === undefined) {
+          return false;
+        }
         try {
           await authenticate(deps.prisma, token, deps.log);
 
