@@ -1,0 +1,410 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { eventData, postAndReadStream } from '../support/event-stream.js';
+import { rawStream, reply, startModelServer, type ModelServer } from '../support/model-server.js';
+import { call, createTestAccount, startServer, type TestServer } from '../support/server.js';
+
+type Response = Awaited<ReturnType<typeof call>>;
+
+function expectError(response: Response, status: number, code: string): void {
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+  expect(response.body.error.code).toBe(code);
+  expect(response.body.error.status).toBe(status);
+  expect(response.body.error.message).not.toBe('');
+}
+
+function expectGraphQLError(response: Response, status: number, code: string): void {
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+  const [error] = response.body.errors as { message: string; extensions: Record<string, unknown> }[];
+  expect(error!.extensions.code).toBe(code);
+  expect(error!.extensions.status).toBe(status);
+  expect(error!.message).not.toBe('');
+}
+
+/** A raw graphql-transport-ws socket that records every message and the close code. */
+interface RawSocket {
+  messages: Record<string, unknown>[];
+  send(message: Record<string, unknown>): void;
+  /** Resolves with the first message that `match` accepts, or rejects after `timeoutMs`. */
+  waitFor(match: (message: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Resolves with the close code once the server closed the socket. */
+  closed: Promise<number>;
+  close(): void;
+}
+
+async function openRawSocket(server: TestServer): Promise<RawSocket> {
+  const socket = new WebSocket(`${server.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+  const messages: Record<string, unknown>[] = [];
+  const waiters = new Set<() => void>();
+  socket.on('message', (data) => {
+    messages.push(JSON.parse(data.toString()) as Record<string, unknown>);
+    for (const wake of waiters) {
+      wake();
+    }
+  });
+  const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+
+  return {
+    messages,
+    send: (message) => socket.send(JSON.stringify(message)),
+    waitFor: (match, timeoutMs = 10_000) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const found = messages.find(match);
+          if (found !== undefined) {
+            clearTimeout(timer);
+            waiters.delete(check);
+            resolve(found);
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no matching message; received ${JSON.stringify(messages)}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      }),
+    closed,
+    close: () => socket.close(),
+  };
+}
+
+const agentEvents = 'subscription { events(types: [AGENT_CREATED]) { event data } }';
+
+describe('hardening', () => {
+  let server: TestServer;
+  let key: string;
+
+  beforeAll(async () => {
+    server = await startServer({ MAX_BODY_BYTES: '4096' });
+    key = (await createTestAccount(server)).key;
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  function createAgent(body: unknown): Promise<Response> {
+    return call(server, 'POST', '/api/v1/agents', { token: key, json: body });
+  }
+
+  describe('REST bodies', () => {
+    it('names unknown and invalid fields together', async () => {
+      const response = await createAgent({ agent_name: 123, agent_role: 'boss', extra: 1 });
+
+      expectError(response, 400, 'validation_error');
+      const fields = (response.body.error.details as { field: string }[]).map((issue) => issue.field);
+      expect(fields.sort()).toEqual(['agent_name', 'agent_role', 'extra']);
+    });
+
+    for (const name of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+      it(`rejects the inherited name ${name} as a field`, async () => {
+        const response = await call(server, 'POST', '/api/v1/agents', {
+          token: key,
+          headers: { 'content-type': 'application/json' },
+          body: `{"agent_name":"x","agent_role":"leader","${name}":{"a":1}}`,
+        });
+
+        expectError(response, 400, 'validation_error');
+        expect(response.body.error.details).toEqual([
+          { field: name, message: expect.stringContaining('is not a field of this endpoint') },
+        ]);
+        expect(response.body.error.message).not.toContain('native code');
+        expect(response.body.error.message).not.toContain('[object Object]');
+      });
+    }
+
+    it('rejects an inherited name on a route without fields', async () => {
+      const agent = await createAgent({ agent_name: 'x', agent_role: 'leader' });
+      const response = await call(server, 'POST', `/api/v1/agents/${agent.body.data.id}/deploy`, {
+        token: key,
+        json: { constructor: 1 },
+      });
+
+      expectError(response, 400, 'validation_error');
+      expect(response.body.error.details[0].field).toBe('constructor');
+      expect(response.body.error.message).toContain('accepted fields: none');
+    });
+
+    for (const [body, kind] of [
+      ['null', 'null'],
+      ['5', 'a number'],
+      ['"text"', 'a string'],
+      ['true', 'a boolean'],
+      ['[]', 'an array'],
+    ]) {
+      it(`names the JSON value ${body} that is not an object`, async () => {
+        const response = await call(server, 'POST', '/api/v1/agents', {
+          token: key,
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+
+        expectError(response, 400, 'validation_error');
+        expect(response.body.error.message).toBe(`Request body must be a JSON object, got ${kind}`);
+      });
+    }
+  });
+
+  describe('GraphQL over HTTP', () => {
+    const query = JSON.stringify({ query: '{ __typename }' });
+
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      it(`rejects a ${type.split(';')[0]} body with 415`, async () => {
+        const response = await call(server, 'POST', '/graphql', {
+          token: key,
+          headers: { 'content-type': type },
+          body: query,
+        });
+
+        expectGraphQLError(response, 415, 'unsupported_media_type');
+      });
+    }
+
+    it('accepts application/graphql', async () => {
+      const response = await call(server, 'POST', '/graphql', {
+        token: key,
+        headers: { 'content-type': 'application/graphql' },
+        body: '{ __typename }',
+      });
+
+      expect(response.status).toBe(200);
+      expect(response.body).toEqual({ data: { __typename: 'Query' } });
+    });
+
+    it('limits application/graphql bodies', async () => {
+      const response = await call(server, 'POST', '/graphql', {
+        token: key,
+        headers: { 'content-type': 'application/graphql' },
+        body: `{ __typename ${' '.repeat(5000)}}`,
+      });
+
+      expectGraphQLError(response, 413, 'payload_too_large');
+      expect((await call(server, 'GET', '/healthz')).status).toBe(200);
+    });
+
+    for (const method of ['PUT', 'DELETE', 'PATCH']) {
+      it(`answers ${method} with method_not_allowed`, async () => {
+        const response = await call(server, method, '/graphql', {
+          token: key,
+          headers: { 'content-type': 'application/json' },
+          body: query,
+        });
+
+        expectGraphQLError(response, 405, 'method_not_allowed');
+        expect(response.headers.get('allow')).toContain('POST');
+      });
+    }
+
+    it('answers a mutation over GET with method_not_allowed', async () => {
+      const response = await call(server, 'GET', `/graphql?query=${encodeURIComponent('mutation { __typename }')}`, {
+        token: key,
+      });
+
+      expectGraphQLError(response, 405, 'method_not_allowed');
+      expect(response.headers.get('allow')).toBe('POST');
+    });
+  });
+
+  describe('graphql-ws protocol', () => {
+    it('closes with 4403 for a missing credential', async () => {
+      const socket = await openRawSocket(server);
+      socket.send({ type: 'connection_init', payload: {} });
+
+      expect(await socket.closed).toBe(4403);
+      expect(socket.messages).toEqual([]);
+    });
+
+    it('closes with 4403 for an invalid key', async () => {
+      const socket = await openRawSocket(server);
+      socket.send({ type: 'connection_init', payload: { authorization: 'Bearer ak_live_nope_nope' } });
+
+      expect(await socket.closed).toBe(4403);
+      expect(socket.messages).toEqual([]);
+    });
+
+    it('closes with 4429 on a second connection_init', async () => {
+      const socket = await openRawSocket(server);
+      socket.send({ type: 'connection_init', payload: { authorization: `Bearer ${key}` } });
+      await socket.waitFor((message) => message.type === 'connection_ack');
+      socket.send({ type: 'connection_init', payload: { authorization: `Bearer ${key}` } });
+
+      expect(await socket.closed).toBe(4429);
+    });
+
+    it('closes with 4401 on subscribe before the ack', async () => {
+      const socket = await openRawSocket(server);
+      socket.send({ id: 's1', type: 'subscribe', payload: { query: agentEvents } });
+
+      expect(await socket.closed).toBe(4401);
+    });
+
+    it('closes with 4408 without connection_init', async () => {
+      const socket = await openRawSocket(server);
+
+      expect(await socket.closed).toBe(4408);
+    });
+
+    it('closes with 4409 on a reused subscription id', async () => {
+      const socket = await openRawSocket(server);
+      socket.send({ type: 'connection_init', payload: { authorization: `Bearer ${key}` } });
+      await socket.waitFor((message) => message.type === 'connection_ack');
+      socket.send({ id: 's1', type: 'subscribe', payload: { query: agentEvents } });
+      socket.send({ id: 's1', type: 'subscribe', payload: { query: agentEvents } });
+
+      expect(await socket.closed).toBe(4409);
+    });
+
+    it('answers ping with pong and keeps delivering', async () => {
+      const socket = await openRawSocket(server);
+      try {
+        socket.send({ type: 'connection_init', payload: { authorization: `Bearer ${key}` } });
+        await socket.waitFor((message) => message.type === 'connection_ack');
+        socket.send({ id: 'events', type: 'subscribe', payload: { query: agentEvents } });
+        // The subscription is live once the server has registered it; an agent created
+        // before then would be missed, so wait for the first event of a probe agent.
+        await createAgent({ agent_name: 'Probe', agent_role: 'leader' });
+        await socket.waitFor((message) => message.type === 'next');
+
+        socket.send({ type: 'ping' });
+        const pong = await socket.waitFor((message) => message.type === 'pong');
+        expect(pong).toEqual({ type: 'pong' });
+
+        socket.send({ type: 'ping', payload: { t: 1 } });
+        await socket.waitFor((message) => message.type === 'pong' && message !== pong);
+        const pongs = socket.messages.filter((message) => message.type === 'pong');
+        expect(pongs[1]).toEqual({ type: 'pong', payload: { t: 1 } });
+
+        await createAgent({ agent_name: 'After ping', agent_role: 'leader' });
+        const next = await socket.waitFor(
+          (message) =>
+            message.type === 'next' &&
+            (message.payload as any)?.data?.events?.data?.agent_name === 'After ping',
+        );
+        expect(next.id).toBe('events');
+      } finally {
+        socket.close();
+      }
+    });
+
+    it('sends one error and no complete for an invalid subscription', async () => {
+      const socket = await openRawSocket(server);
+      try {
+        socket.send({ type: 'connection_init', payload: { authorization: `Bearer ${key}` } });
+        await socket.waitFor((message) => message.type === 'connection_ack');
+        socket.send({ id: 's1', type: 'subscribe', payload: { query: 'subscription { noSuchField }' } });
+        const error = await socket.waitFor((message) => message.id === 's1');
+
+        expect(error.type).toBe('error');
+        expect(Array.isArray(error.payload)).toBe(true);
+        expect((error.payload as unknown[]).length).toBeGreaterThan(0);
+        expect((error.payload as { message: string }[])[0]!.message).not.toBe('');
+
+        // A follow-up operation on the same socket proves the socket stayed open, and the
+        // server handles messages in order, so a complete for s1 would have come first.
+        socket.send({ id: 'q2', type: 'subscribe', payload: { query: '{ __typename }' } });
+        await socket.waitFor((message) => message.id === 'q2' && message.type === 'complete');
+        expect(socket.messages.filter((message) => message.id === 's1')).toEqual([error]);
+      } finally {
+        socket.close();
+      }
+    });
+  });
+});
+
+describe('streamed tool calls', () => {
+  let model: ModelServer;
+  let server: TestServer;
+  let key: string;
+
+  const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+    `data: ${JSON.stringify({
+      id: 'c1',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: 'm',
+      choices: [{ index: 0, delta, finish_reason: finish }],
+    })}\n\n`;
+
+  beforeAll(async () => {
+    model = await startModelServer();
+    server = await startServer({
+      OPENAI_BASE_URL: model.baseUrl,
+      LLM_DEFAULT_MODEL: 'test-model',
+      LLM_MAX_RETRIES: '0',
+      LLM_TIMEOUT_MS: '5000',
+    });
+    key = (await createTestAccount(server)).key;
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await model?.close();
+  });
+
+  function stream(body: Record<string, unknown>) {
+    return postAndReadStream(`${server.url}/api/v1/chat`, { ...body, stream: true }, { authorization: `Bearer ${key}` });
+  }
+
+  it('keeps parallel calls apart when deltas have no index', async () => {
+    model.script(
+      rawStream(
+        chunk({
+          role: 'assistant',
+          tool_calls: [{ id: 'call_A', type: 'function', function: { name: 'hash', arguments: '{"input":"a"}' } }],
+        }),
+        chunk({
+          tool_calls: [
+            { id: 'call_B', type: 'function', function: { name: 'hash', arguments: '{"input":"b","algorithm":"md5"}' } },
+          ],
+        }),
+        chunk({}, 'tool_calls'),
+        'data: [DONE]\n\n',
+      ),
+      reply('Both hashed.'),
+    );
+    const response = await stream({ message: 'Hash a and b', tools: ['hash'] });
+
+    const events = eventData(response.body) as { type: string }[];
+    expect(events.filter((event) => event.type === 'error')).toEqual([]);
+    expect(events.filter((event) => event.type === 'tool_start')).toHaveLength(2);
+    const toolMessages = model.requests.at(-1)!.body.messages.filter((message: any) => message.role === 'tool');
+    expect(toolMessages.map((message: any) => message.tool_call_id)).toEqual(['call_A', 'call_B']);
+    expect(JSON.parse(toolMessages[0].content).algorithm).toBe('sha256');
+    expect(JSON.parse(toolMessages[1].content).algorithm).toBe('md5');
+    const assistant = model.requests.at(-1)!.body.messages.find((message: any) => message.role === 'assistant');
+    expect(assistant.tool_calls.map((toolCall: any) => [toolCall.id, JSON.parse(toolCall.function.arguments)])).toEqual([
+      ['call_A', { input: 'a' }],
+      ['call_B', { input: 'b', algorithm: 'md5' }],
+    ]);
+  });
+
+  it('reads usage after an empty-choices preamble', async () => {
+    model.script(
+      rawStream(
+        'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[]}\n\n',
+        chunk({ role: 'assistant', content: 'Hel' }),
+        chunk({ content: 'lo' }),
+        chunk({}, 'stop'),
+        'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":12,"completion_tokens":5,"total_tokens":17}}\n\n',
+        'data: [DONE]\n\n',
+      ),
+    );
+    const response = await stream({ message: 'Say hello' });
+
+    const events = eventData(response.body) as { type: string; content?: string; conversation_id?: string }[];
+    expect(events.filter((event) => event.type === 'error')).toEqual([]);
+    expect(events.filter((event) => event.type === 'text').map((event) => event.content).join('')).toBe('Hello');
+    expect(events.at(-1)).toBe('[DONE]');
+    const done = events.find((event) => event.type === 'done')!;
+    const list = await call(server, 'GET', '/api/v1/chat', { token: key });
+    const conversation = (list.body.data as { id: string; tokens_used: number }[]).find(
+      (entry) => entry.id === done.conversation_id,
+    );
+    expect(conversation?.tokens_used).toBe(17);
+  });
+});
