@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { eventData, postAndReadStream } from '../support/event-stream.js';
 import { rawStream, reply, startModelServer, type ModelServer } from '../support/model-server.js';
-import { call, createTestAccount, startServer, type TestServer } from '../support/server.js';
+import { call, createTestAccount, databaseKind, startServer, type TestServer } from '../support/server.js';
 
 type Response = Awaited<ReturnType<typeof call>>;
 
@@ -201,6 +201,17 @@ describe('hardening', () => {
       });
     }
 
+    for (const [name, body] of [
+      ['two operations without operationName', { query: 'query A { __typename } query B { __typename }' }],
+      ['an operationName that names none', { query: 'query A { __typename }', operationName: 'B' }],
+    ] as const) {
+      it(`rejects ${name} with validation_error`, async () => {
+        const response = await call(server, 'POST', '/graphql', { token: key, json: body });
+
+        expectGraphQLError(response, 400, 'validation_error');
+      });
+    }
+
     it('answers a mutation over GET with method_not_allowed', async () => {
       const response = await call(server, 'GET', `/graphql?query=${encodeURIComponent('mutation { __typename }')}`, {
         token: key,
@@ -314,6 +325,22 @@ describe('hardening', () => {
         socket.close();
       }
     });
+  });
+});
+
+describe('first start', () => {
+  it.runIf(databaseKind === 'pglite')('prints a working key and how to make more', async () => {
+    const server = await startServer();
+    try {
+      const key = /ak_test_\S+/.exec(server.banner)?.[0];
+      expect(key).toBeDefined();
+      expect((await call(server, 'GET', '/api/v1/agents', { token: key })).status).toBe(200);
+      // The CLI cannot open the embedded database while the server has it open.
+      expect(server.banner).toContain('createApiKey');
+      expect(server.banner).toContain('stop it');
+    } finally {
+      await server.stop();
+    }
   });
 });
 

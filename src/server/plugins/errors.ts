@@ -5,7 +5,13 @@ import { AppError, ErrorCode } from '../../errors.js';
 import { requestScope, type Logger } from '../../logger.js';
 
 /** Codes that Yoga and graphql-js give request errors, all of them the client's fault. */
-const clientErrorCodes = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST']);
+const clientErrorCodes = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
 
 /**
  * Replaces unexpected errors with `internal_error` and the request id, after logging
