@@ -1,5 +1,5 @@
 import { AppError, ErrorCode } from '../errors.js';
-import { findUnstorableText, unstorableTextError } from '../validation.js';
+import { findUnstorableText, isNestedDeeperThan, nestingTooDeepError, unstorableTextError } from '../validation.js';
 
 function payloadTooLarge(maxBytes: number): AppError {
   return new AppError(
@@ -92,6 +92,9 @@ export async function readJsonObject(
     );
   }
 
+  if (isNestedDeeperThan(parsed)) {
+    throw nestingTooDeepError('body');
+  }
   const unstorable = findUnstorableText(parsed, 'body');
   if (unstorable !== undefined) {
     throw unstorableTextError(unstorable.replace(/^body\./, ''));

@@ -1,6 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
 import { AppError, ErrorCode } from '../../errors.js';
 import { readText } from '../../rest/body.js';
+import { isNestedDeeperThan, nestingTooDeepError } from '../../validation.js';
 
 function mediaTypeOf(request: Request): string | undefined {
   return request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
@@ -64,6 +65,11 @@ export function useBodyLimit(maxBytes: number): Plugin {
           throw new AppError(ErrorCode.ValidationError, 'Request body must be a JSON object with a "query"', {
             http: true,
           });
+        }
+
+        // Checked before any recursive code, such as the storable-text check, walks the body.
+        if (isNestedDeeperThan(parsed)) {
+          throw nestingTooDeepError('body').asRequestError();
         }
 
         return parsed as { query?: string };
