@@ -52,10 +52,25 @@ const codeByHttpStatus = new Map<number, ErrorCode>([
 ]);
 
 /**
- * Gives every GraphQL error a code from the REST set: the code of the HTTP status that
- * Yoga answers with, such as `method_not_allowed` for a PUT, else `validation_error`
- * for malformed requests.
+ * Gives a GraphQL error that has no code from the REST set one: the code of the HTTP
+ * status that Yoga answers with, such as `method_not_allowed` for a PUT, else
+ * `validation_error` for malformed requests.
  */
+export function assignErrorCode(error: GraphQLError): void {
+  if (error instanceof AppError) {
+    return;
+  }
+  const extensions = error.extensions as Record<string, unknown>;
+  const code = extensions.code;
+  if (code === undefined || (typeof code === 'string' && clientErrorCodes.has(code))) {
+    const httpStatus = (extensions.http as { status?: unknown } | undefined)?.status;
+    const byStatus = typeof httpStatus === 'number' ? codeByHttpStatus.get(httpStatus) : undefined;
+    extensions.code = byStatus ?? ErrorCode.ValidationError;
+    extensions.status = byStatus === undefined ? 400 : httpStatus;
+  }
+}
+
+/** Applies {@link assignErrorCode} to every error of every HTTP result. */
 export function useErrorCodes(): Plugin {
   return {
     onResultProcess({ result }) {
@@ -63,17 +78,7 @@ export function useErrorCodes(): Plugin {
       for (const item of results) {
         const errors = (item as { errors?: readonly GraphQLError[] }).errors;
         for (const error of errors ?? []) {
-          if (error instanceof AppError) {
-            continue;
-          }
-          const extensions = error.extensions as Record<string, unknown>;
-          const code = extensions.code;
-          if (code === undefined || (typeof code === 'string' && clientErrorCodes.has(code))) {
-            const httpStatus = (extensions.http as { status?: unknown } | undefined)?.status;
-            const byStatus = typeof httpStatus === 'number' ? codeByHttpStatus.get(httpStatus) : undefined;
-            extensions.code = byStatus ?? ErrorCode.ValidationError;
-            extensions.status = byStatus === undefined ? 400 : httpStatus;
-          }
+          assignErrorCode(error);
         }
       }
     },
