@@ -19,6 +19,7 @@ import { createOutboundNetwork, parseCidrs } from '../tools/network.js';
 import { createDeliveryWorker } from '../webhooks/worker.js';
 import { syncBuiltinTools, type ToolRuntime } from '../tools/service.js';
 import { bootstrapLocalAccount } from './bootstrap.js';
+import { createClientErrorListener } from './client-error.js';
 import { useApiReference } from './plugins/api-reference.js';
 import { useBodyLimit } from './plugins/body-limit.js';
 import { corsOptions, useVaryOrigin } from './plugins/cors.js';
@@ -165,6 +166,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     });
   });
 
+  server.on('clientError', createClientErrorListener(log));
   const sockets = attachWebSocketServer(server, yoga as never, { prisma, log, limiter });
   dispatcher.start();
   deliveryWorker.start();

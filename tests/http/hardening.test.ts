@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { eventData, postAndReadStream } from '../support/event-stream.js';
@@ -73,6 +74,28 @@ async function openRawSocket(server: TestServer): Promise<RawSocket> {
     closed,
     close: () => socket.close(),
   };
+}
+
+/** Sends `text` as raw bytes over TCP and returns everything the server sends back. */
+function sendRaw(server: TestServer, text: string): Promise<string> {
+  const { hostname, port } = new URL(server.url);
+
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(text));
+    let received = '';
+    socket.on('data', (chunk) => {
+      received += chunk.toString('utf8');
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(received));
+  });
+}
+
+function parseRawResponse(text: string): { status: number; headers: string; body: any } {
+  const split = text.indexOf('\r\n\r\n');
+  const head = text.slice(0, split);
+
+  return { status: Number(head.split(' ')[1]), headers: head.toLowerCase(), body: JSON.parse(text.slice(split + 4)) };
 }
 
 const agentEvents = 'subscription { events(types: [AGENT_CREATED]) { event data } }';
@@ -194,6 +217,35 @@ describe('hardening', () => {
       });
 
       expectGraphQLError(response, 400, 'validation_error');
+    });
+  });
+
+  describe('requests the HTTP parser rejects', () => {
+    for (const [name, request] of [
+      ['a request line that is not HTTP', 'GARBAGE\r\n\r\n'],
+      ['a non-numeric Content-Length', 'POST /api/v1/agents HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n'],
+      [
+        'both Transfer-Encoding and Content-Length',
+        'POST /api/v1/agents HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n',
+      ],
+    ] as const) {
+      it(`answers ${name} with the 400 envelope`, async () => {
+        const response = parseRawResponse(await sendRaw(server, request));
+
+        expect(response.status).toBe(400);
+        expect(response.headers).toContain('content-type: application/json');
+        expect(response.body.error).toMatchObject({ code: 'validation_error', status: 400 });
+        expect(response.body.error.message).not.toBe('');
+      });
+    }
+
+    it('answers oversized headers with the 431 envelope', async () => {
+      const request = `GET /api/v1/agents HTTP/1.1\r\nHost: x\r\nX-Padding: ${'a'.repeat(20_000)}\r\n\r\n`;
+      const response = parseRawResponse(await sendRaw(server, request));
+
+      expect(response.status).toBe(431);
+      expect(response.body.error).toMatchObject({ code: 'validation_error', status: 431 });
+      expect((await call(server, 'GET', '/healthz')).status).toBe(200);
     });
   });
 
