@@ -80,7 +80,7 @@ export function attachWebSocketServer(
       onConnect: async (context) => {
         const token = connectionCredential(context.connectionParams, context.extra.request.headers);
         // Every operation worth a socket needs a credential, so a connection without one
-        // is refused like an invalid one, rather than acknowledged and left to fail later.
+        // is rejected like an invalid one, rather than acknowledged and left to fail later.
         if (token === undefined) {
           return false;
         }

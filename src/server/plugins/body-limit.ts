@@ -11,7 +11,7 @@ function isJsonMediaType(type: string | undefined): boolean {
   return type === 'application/json' || (type?.endsWith('+json') ?? false);
 }
 
-/** Reads the body within the limit; the 413 fails the whole request, not one field. */
+/** Reads the body within the limit. A body over it fails the whole request with 413. */
 async function readRequestText(request: Request, maxBytes: number): Promise<string> {
   return readText(request, maxBytes).catch((error: unknown) => {
     throw error instanceof AppError ? error.asRequestError() : error;

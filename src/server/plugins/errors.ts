@@ -53,7 +53,7 @@ const codeByHttpStatus = new Map<number, ErrorCode>([
 
 /**
  * Gives a GraphQL error that has no code from the REST set one: the code of the HTTP
- * status that Yoga answers with, such as `method_not_allowed` for a PUT, else
+ * status that Yoga responds with, such as `method_not_allowed` for a PUT, else
  * `validation_error` for malformed requests.
  */
 export function assignErrorCode(error: GraphQLError): void {
