@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { eventData, postAndReadStream } from '../support/event-stream.js';
-import { rawStream, reply, startModelServer, type ModelServer } from '../support/model-server.js';
+import { rawStream, reply, startModelServer, toolCalls, type ModelServer } from '../support/model-server.js';
 import { call, createTestAccount, databaseKind, startServer, type TestServer } from '../support/server.js';
 
 type Response = Awaited<ReturnType<typeof call>>;
@@ -596,6 +596,29 @@ describe('streamed tool calls', () => {
       ['call_A', { input: 'a' }],
       ['call_B', { input: 'b', algorithm: 'md5' }],
     ]);
+  });
+
+  it('replays a tool-call turn with null content', async () => {
+    model.script(toolCalls([{ id: 'call_uuid', name: 'uuid_generate', arguments: '' }]), reply('Here is one.'));
+    const first = await call(server, 'POST', '/api/v1/chat', {
+      token: key,
+      json: { message: 'A UUID please', tools: ['uuid_generate'] },
+    });
+    expect(first.status).toBe(200);
+    const toolResult = model.requests.at(-1)!.body.messages.find((message: any) => message.role === 'tool');
+    expect(JSON.parse(toolResult.content).error).toBeUndefined();
+
+    model.script(reply('You asked for a UUID.'));
+    const second = await call(server, 'POST', '/api/v1/chat', {
+      token: key,
+      json: { message: 'What did I ask?', conversation_id: first.body.data.conversation_id },
+    });
+
+    expect(second.status).toBe(200);
+    const replayed = model.requests.at(-1)!.body.messages.find((message: any) => message.tool_calls !== undefined);
+    expect(replayed.content).toBeNull();
+    expect(replayed.tool_calls[0].id).toBe('call_uuid');
+    expect(replayed.tool_calls[0].function.arguments).toBe('{}');
   });
 
   it('reads usage after an empty-choices preamble', async () => {
