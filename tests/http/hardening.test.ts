@@ -310,6 +310,18 @@ describe('hardening', () => {
       });
     }
 
+    it('names usage history arguments as GraphQL spells them', async () => {
+      const response = await call(server, 'POST', '/graphql', {
+        token: key,
+        json: { query: '{ usageHistory(startDate: "2026-12-05", endDate: "2026-12-01") { totalCount } }' },
+      });
+
+      expect(response.body.errors[0].extensions.code).toBe('validation_error');
+      expect(response.body.errors[0].extensions.details).toEqual([
+        { field: 'startDate', message: 'must not be after endDate' },
+      ]);
+    });
+
     it('answers a mutation over GET with method_not_allowed', async () => {
       const response = await call(server, 'GET', `/graphql?query=${encodeURIComponent('mutation { __typename }')}`, {
         token: key,
