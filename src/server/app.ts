@@ -24,6 +24,7 @@ import { useApiReference } from './plugins/api-reference.js';
 import { useBodyLimit } from './plugins/body-limit.js';
 import { corsOptions, useVaryOrigin } from './plugins/cors.js';
 import { maskErrorWith, useErrorCodes } from './plugins/errors.js';
+import { useNotFoundEnvelope } from './plugins/not-found.js';
 import { useRateLimit, UsageRecorder } from './plugins/rate-limit.js';
 import { useReadiness } from './plugins/readiness.js';
 import { useRestRouter } from './plugins/rest.js';
@@ -143,6 +144,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
       useStorableText(),
       useErrorCodes(),
       useVaryOrigin(config.corsOrigins.length > 0),
+      useNotFoundEnvelope('/graphql'),
     ],
   });
 

@@ -220,6 +220,25 @@ describe('hardening', () => {
     });
   });
 
+  describe('unknown paths', () => {
+    for (const path of ['/foo', '/API/v1/agents', '/graphql/extra', '/healthz/extra', '/favicon.ico']) {
+      it(`answers ${path} with the 404 envelope`, async () => {
+        const response = await call(server, 'GET', path, { token: key });
+
+        expectError(response, 404, 'resource_not_found');
+        expect(response.body.error.message).toContain(path);
+      });
+    }
+
+    it('keeps serving health, readiness and the reference page', async () => {
+      expect((await call(server, 'GET', '/healthz')).status).toBe(200);
+      expect((await call(server, 'GET', '/readyz')).status).toBe(200);
+      const reference = await call(server, 'GET', '/docs');
+      expect(reference.status).toBe(200);
+      expect(reference.headers.get('content-type')).toContain('text/html');
+    });
+  });
+
   describe('requests the HTTP parser rejects', () => {
     for (const [name, request] of [
       ['a request line that is not HTTP', 'GARBAGE\r\n\r\n'],
