@@ -17,6 +17,9 @@ describe('rate limits', () => {
     const responses = await Promise.all(
       Array.from({ length: 200 }, () => call(server, 'GET', '/api/v1/agents', { token: key })),
     );
+    // The window of the first admitted request ends 60 s after it arrived, at some point
+    // between the start and the end of the burst, however long a loaded machine takes.
+    const finished = Math.ceil(Date.now() / 1000);
     const statuses = responses.map((response) => response.status);
     expect(statuses.filter((status) => status === 200)).toHaveLength(10);
     expect(statuses.filter((status) => status === 429)).toHaveLength(190);
@@ -25,10 +28,10 @@ describe('rate limits', () => {
     expect(refused.body.error.message).toContain('per-minute');
     const retryAfter = Number(refused.headers.get('retry-after'));
     const reset = Number(refused.headers.get('x-ratelimit-reset'));
-    expect(retryAfter).toBeGreaterThanOrEqual(58);
+    expect(retryAfter).toBeGreaterThanOrEqual(58 - (finished - started));
     expect(retryAfter).toBeLessThanOrEqual(60);
     expect(reset).toBeGreaterThanOrEqual(started + 59);
-    expect(reset).toBeLessThanOrEqual(started + 61);
+    expect(reset).toBeLessThanOrEqual(finished + 61);
     expect(refused.headers.get('x-ratelimit-remaining')).toBe('0');
     expect(refused.headers.get('x-ratelimit-limit')).toBe('10');
   });
