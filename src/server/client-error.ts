@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ErrorCode } from '../errors.js';
@@ -30,11 +31,13 @@ export function createClientErrorListener(log: Logger) {
           ? 'The request was not received in time'
           : `Malformed HTTP request: ${error.message}`;
     const body = JSON.stringify({ error: { code: ErrorCode.ValidationError, message, status } });
-    log.debug({ code: error.code, status }, 'rejected a request that the HTTP parser could not read');
+    const requestId = randomUUID();
+    log.debug({ requestId, code: error.code, status }, 'rejected a request that the HTTP parser could not read');
     socket.end(
       [
         `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
         'Content-Type: application/json; charset=utf-8',
+        `X-Request-ID: ${requestId}`,
         `Content-Length: ${Buffer.byteLength(body)}`,
         'Connection: close',
         '',

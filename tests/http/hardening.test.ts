@@ -253,6 +253,7 @@ describe('hardening', () => {
 
         expect(response.status).toBe(400);
         expect(response.headers).toContain('content-type: application/json');
+        expect(response.headers).toMatch(/x-request-id: [0-9a-f-]{36}/);
         expect(response.body.error).toMatchObject({ code: 'validation_error', status: 400 });
         expect(response.body.error.message).not.toBe('');
       });
