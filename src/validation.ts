@@ -81,3 +81,36 @@ export function unstorableTextError(field: string): ValidationError {
     { field, message: 'contains a NUL character (\\u0000) or an unpaired UTF-16 surrogate, which cannot be stored' },
   ]);
 }
+
+/** Deepest nesting of arrays and objects that a request body or GraphQL variables may have. */
+export const maxJsonDepth = 64;
+
+/**
+ * Returns true when `value` nests arrays and objects more than `maxDepth` levels deep, a
+ * top-level object being level 1. It walks without recursion, because a body of a few
+ * hundred kilobytes can nest deep enough to overflow the call stack of recursive code.
+ */
+export function isNestedDeeperThan(value: unknown, maxDepth = maxJsonDepth): boolean {
+  const pending: [unknown, number][] = [[value, 1]];
+  while (pending.length > 0) {
+    const [item, level] = pending.pop()!;
+    if (typeof item !== 'object' || item === null) {
+      continue;
+    }
+    if (level > maxDepth) {
+      return true;
+    }
+    for (const child of Array.isArray(item) ? item : Object.values(item)) {
+      pending.push([child, level + 1]);
+    }
+  }
+
+  return false;
+}
+
+/** The validation error for a value at `field` that {@link isNestedDeeperThan} rejects. */
+export function nestingTooDeepError(field: string): ValidationError {
+  return new ValidationError([
+    { field, message: `nests arrays and objects more than ${maxJsonDepth} levels deep` },
+  ]);
+}

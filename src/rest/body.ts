@@ -1,5 +1,5 @@
 import { AppError, ErrorCode } from '../errors.js';
-import { findUnstorableText, unstorableTextError } from '../validation.js';
+import { findUnstorableText, isNestedDeeperThan, nestingTooDeepError, unstorableTextError } from '../validation.js';
 
 function payloadTooLarge(maxBytes: number): AppError {
   return new AppError(
@@ -41,6 +41,14 @@ export async function readText(request: Request, maxBytes: number): Promise<stri
   return new TextDecoder('utf-8', { fatal: false }).decode(Buffer.concat(chunks));
 }
 
+function describeJsonValue(value: unknown): string {
+  if (value === null) {
+    return 'null';
+  }
+
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+}
+
 function mediaType(request: Request): string | undefined {
   const header = request.headers.get('content-type');
 
@@ -80,10 +88,13 @@ export async function readJsonObject(
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new AppError(
       ErrorCode.ValidationError,
-      `Request body must be a JSON object, got ${Array.isArray(parsed) ? 'an array' : typeof parsed}`,
+      `Request body must be a JSON object, got ${describeJsonValue(parsed)}`,
     );
   }
 
+  if (isNestedDeeperThan(parsed)) {
+    throw nestingTooDeepError('body');
+  }
   const unstorable = findUnstorableText(parsed, 'body');
   if (unstorable !== undefined) {
     throw unstorableTextError(unstorable.replace(/^body\./, ''));

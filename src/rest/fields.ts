@@ -1,5 +1,38 @@
-import { ValidationError } from '../errors.js';
-import type { FieldNames } from '../validation.js';
+import { z } from 'zod';
+import { ValidationError, type FieldIssue } from '../errors.js';
+import { toFieldIssues, type FieldNames } from '../validation.js';
+
+function unknownFieldIssues(body: Record<string, unknown>, accepted: readonly string[]): FieldIssue[] {
+  const allowed = accepted.length === 0 ? 'none, send {} or no body' : accepted.join(', ');
+
+  // A list lookup, because `in` would also accept inherited names such as `constructor`.
+  return Object.keys(body)
+    .filter((key) => !accepted.includes(key))
+    .map((field) => ({ field, message: `is not a field of this endpoint; accepted fields: ${allowed}` }));
+}
+
+/**
+ * Rejects a body with fields that `schema` (the route's body in REST names) does not
+ * accept. The error also lists every problem of the accepted fields, so that one
+ * response names every invalid field rather than the misspelt ones alone.
+ */
+export function assertKnownFields(body: Record<string, unknown>, schema: z.ZodType | undefined): void {
+  if (!(schema instanceof z.ZodObject)) {
+    return;
+  }
+  const unknown = unknownFieldIssues(body, Object.keys(schema.shape));
+  if (unknown.length === 0) {
+    return;
+  }
+  const result = schema.safeParse(body);
+  const known = result.success
+    ? []
+    : toFieldIssues(
+        new z.ZodError(result.error.issues.filter((issue) => issue.code !== 'unrecognized_keys')),
+      );
+
+  throw new ValidationError([...known, ...unknown]);
+}
 
 /**
  * Renames the fields of a REST body to the service's names and rejects fields the
@@ -9,12 +42,9 @@ export function mapBodyFields(
   body: Record<string, unknown>,
   restToService: Readonly<Record<string, string>>,
 ): Record<string, unknown> {
-  const unknown = Object.keys(body).filter((key) => !(key in restToService));
+  const unknown = unknownFieldIssues(body, Object.keys(restToService));
   if (unknown.length > 0) {
-    const allowed = Object.keys(restToService).join(', ');
-    throw new ValidationError(
-      unknown.map((field) => ({ field, message: `is not a field of this endpoint; accepted fields: ${allowed}` })),
-    );
+    throw new ValidationError(unknown);
   }
   const mapped: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(body)) {

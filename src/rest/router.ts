@@ -12,6 +12,7 @@ import type { Logger } from '../logger.js';
 import type { ToolRuntime } from '../tools/service.js';
 import { findUnstorableText, unstorableTextError } from '../validation.js';
 import { readJsonObject } from './body.js';
+import { assertKnownFields } from './fields.js';
 import type { RouteDocs } from './route-docs.js';
 import { errorResponse, internalErrorResponse } from './responses.js';
 
@@ -118,7 +119,12 @@ export function createRestRouter(routes: RouteList, deps: RestDependencies): Hon
         params,
         query,
         deps,
-        body: (options) => readJsonObject(request, deps.config.maxBodyBytes, options),
+        body: async (options) => {
+          const parsed = await readJsonObject(request, deps.config.maxBodyBytes, options);
+          assertKnownFields(parsed, definition.docs.body);
+
+          return parsed;
+        },
       };
       if (definition.scope === undefined) {
         return definition.handle(base);

@@ -20,10 +20,12 @@ import { createDeliveryWorker } from '../webhooks/worker.js';
 import { createFleetWorker } from '../fleets/worker.js';
 import { syncBuiltinTools, type ToolRuntime } from '../tools/service.js';
 import { bootstrapLocalAccount } from './bootstrap.js';
+import { createClientErrorListener } from './client-error.js';
 import { useApiReference } from './plugins/api-reference.js';
 import { useBodyLimit } from './plugins/body-limit.js';
 import { corsOptions, useVaryOrigin } from './plugins/cors.js';
 import { maskErrorWith, useErrorCodes } from './plugins/errors.js';
+import { useNotFoundEnvelope } from './plugins/not-found.js';
 import { useRateLimit, UsageRecorder } from './plugins/rate-limit.js';
 import { useReadiness } from './plugins/readiness.js';
 import { useRestRouter } from './plugins/rest.js';
@@ -154,6 +156,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
       useStorableText(),
       useErrorCodes(),
       useVaryOrigin(config.corsOrigins.length > 0),
+      useNotFoundEnvelope('/graphql'),
     ],
   });
 
@@ -177,6 +180,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     });
   });
 
+  server.on('clientError', createClientErrorListener(log));
   const sockets = attachWebSocketServer(server, yoga as never, { prisma, log, limiter });
   dispatcher.start();
   deliveryWorker.start();

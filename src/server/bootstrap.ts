@@ -28,7 +28,8 @@ export async function bootstrapLocalAccount(
       '',
       `  ${token}`,
       '',
-      `Make more keys with: npm run cli -- keys create --email ${account.email}`,
+      'Make more keys with the createApiKey GraphQL mutation while the server runs, or stop it',
+      `(only one process may open the embedded database) and run: npm run cli -- keys create --email ${account.email}`,
       '',
     ].join('\n') + '\n',
   );

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { getOperationAST, GraphQLError, type DocumentNode, type ExecutionArgs, type GraphQLFormattedError } from 'graphql';
 import type { ConnectionInitMessage } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
@@ -10,6 +10,8 @@ import { rateLimitError, type RateLimitService } from '../ratelimit/service.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
 import { isAppError } from '../errors.js';
+import { assignErrorCode } from './plugins/errors.js';
+import { storableParamsError } from './plugins/storable-text.js';
 
 /** Execution functions that Yoga's envelop builds per operation, passed through `rootValue`. */
 interface EnvelopedRoot {
@@ -36,9 +38,34 @@ export function connectionCredential(
 }
 
 /**
+ * Formats an error for a graphql-ws message as HTTP responses format it: with a code from
+ * the REST set, and without the `http` extension, which only steers Yoga's HTTP status.
+ */
+function formatSocketError(error: GraphQLError): GraphQLFormattedError {
+  assignErrorCode(error);
+  const formatted = error.toJSON();
+  if (formatted.extensions === undefined || !('http' in formatted.extensions)) {
+    return formatted;
+  }
+  const { http: _http, ...extensions } = formatted.extensions;
+
+  return { ...formatted, extensions };
+}
+
+/** Rethrows anything but a `GraphQLError`, which becomes the operation's error message. */
+function asOperationErrors(error: unknown): readonly GraphQLError[] {
+  if (error instanceof GraphQLError) {
+    return [error];
+  }
+  throw error;
+}
+
+/**
  * Serves GraphQL over WebSocket (the graphql-ws protocol) on `/graphql` of `server`,
  * running each operation through Yoga's plugins. A connection whose credential is
- * invalid is closed with 4403 at connection_init.
+ * missing or invalid is closed with 4403 Forbidden at connection_init. An operation that
+ * cannot run (bad syntax, an invalid document, an ambiguous operation name) gets an
+ * `error` message for its id, and the socket and its other operations carry on.
  */
 export function attachWebSocketServer(
   server: Server,
@@ -52,6 +79,11 @@ export function attachWebSocketServer(
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
       onConnect: async (context) => {
         const token = connectionCredential(context.connectionParams, context.extra.request.headers);
+        // Every operation worth a socket needs a credential, so a connection without one
+        // is rejected like an invalid one, rather than acknowledged and left to fail later.
+        if (token === undefined) {
+          return false;
+        }
         try {
           await authenticate(deps.prisma, token, deps.log);
 
@@ -64,6 +96,11 @@ export function attachWebSocketServer(
         }
       },
       onSubscribe: async (context, _id, payload) => {
+        // Yoga's onParams hooks, which check these over HTTP, do not run for sockets.
+        const unstorable = storableParamsError(payload);
+        if (unstorable !== undefined) {
+          return [unstorable];
+        }
         const token = connectionCredential(context.connectionParams, context.extra.request.headers);
         const headers = new Headers();
         if (token !== undefined) {
@@ -82,18 +119,44 @@ export function attachWebSocketServer(
           request,
           params: payload,
         });
-        const args: ExecutionArgs = {
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return asOperationErrors(error);
+        }
+        const errors = validate(schema, document);
+        if (errors.length > 0) {
+          return errors;
+        }
+        if (getOperationAST(document, payload.operationName) === null) {
+          const message =
+            typeof payload.operationName === 'string'
+              ? `The document has no operation named ${JSON.stringify(payload.operationName)}`
+              : 'The document has several operations: name the one to run in operationName';
+
+          return [new GraphQLError(message)];
+        }
+        let contextValue: unknown;
+        try {
+          // Raises auth_required when the connection's key was revoked after it connected.
+          contextValue = await contextFactory();
+        } catch (error) {
+          return asOperationErrors(error);
+        }
+
+        return {
           schema,
           operationName: payload.operationName,
-          document: parse(payload.query),
+          document,
           variableValues: payload.variables,
-          contextValue: await contextFactory(),
+          contextValue,
           rootValue: { execute, subscribe } satisfies EnvelopedRoot,
-        };
-        const errors = validate(args.schema, args.document);
-
-        return errors.length > 0 ? errors : args;
+        } satisfies ExecutionArgs;
       },
+      onNext: (_context, _id, _payload, _args, result) =>
+        result.errors === undefined ? undefined : { ...result, errors: result.errors.map(formatSocketError) },
+      onError: (_context, _id, _payload, errors) => errors.map(formatSocketError),
     },
     webSocketServer,
   );

@@ -78,6 +78,8 @@ export async function runHttpTool(
   const contentType = response.headers['content-type'] ?? '';
   let parsed: unknown = response.body;
   if (/json/i.test(contentType) && !response.truncated) {
+    // NOTE: JSON.parse rounds integers beyond 2^53 (Number.MAX_SAFE_INTEGER), so such
+    // numbers in a response reach the caller rounded; Node.js 20 offers no source text.
     try {
       parsed = JSON.parse(response.body);
     } catch {

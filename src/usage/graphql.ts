@@ -62,6 +62,8 @@ builder.queryFields((t) => ({
             context.services(),
             { startDate: args.startDate ?? undefined, endDate: args.endDate ?? undefined, resourceType: args.resourceType ?? undefined },
             { offset, limit },
+            new Date(),
+            { startDate: 'startDate', endDate: 'endDate', resourceType: 'resourceType' },
           );
           total = page.total;
 

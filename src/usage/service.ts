@@ -137,25 +137,41 @@ function parseDate(value: string, field: string, issues: FieldIssue[]): Date | u
   return date;
 }
 
+/** Names of the history query's fields in the caller's API, for error messages. */
+export interface HistoryFieldNames {
+  startDate: string;
+  endDate: string;
+  resourceType: string;
+}
+
+export const restHistoryFieldNames: HistoryFieldNames = {
+  startDate: 'start_date',
+  endDate: 'end_date',
+  resourceType: 'resource_type',
+};
+
 /** Checks a history query; the range defaults to the 30 days ending today. */
-export function parseHistoryQuery(query: HistoryQuery, now = new Date()) {
+export function parseHistoryQuery(query: HistoryQuery, now = new Date(), names = restHistoryFieldNames) {
   const issues: FieldIssue[] = [];
-  const end = query.endDate === undefined ? utcDay(now) : parseDate(query.endDate, 'end_date', issues);
+  const end = query.endDate === undefined ? utcDay(now) : parseDate(query.endDate, names.endDate, issues);
   const start =
     query.startDate === undefined
       ? end === undefined
         ? undefined
         : new Date(end.getTime() - (defaultHistoryDays - 1) * dayMs)
-      : parseDate(query.startDate, 'start_date', issues);
+      : parseDate(query.startDate, names.startDate, issues);
   const type = query.resourceType;
   if (type !== undefined && !(historyResourceTypes as readonly string[]).includes(type)) {
-    issues.push({ field: 'resource_type', message: `must be one of ${historyResourceTypes.join(', ')}, got ${JSON.stringify(type)}` });
+    issues.push({
+      field: names.resourceType,
+      message: `must be one of ${historyResourceTypes.join(', ')}, got ${JSON.stringify(type)}`,
+    });
   }
   if (start !== undefined && end !== undefined) {
     if (start > end) {
-      issues.push({ field: 'start_date', message: 'must not be after end_date' });
+      issues.push({ field: names.startDate, message: `must not be after ${names.endDate}` });
     } else if ((end.getTime() - start.getTime()) / dayMs + 1 > maxHistoryDays) {
-      issues.push({ field: 'end_date', message: `must be at most ${maxHistoryDays} days after start_date` });
+      issues.push({ field: names.endDate, message: `must be at most ${maxHistoryDays} days after ${names.startDate}` });
     }
   }
   if (issues.length > 0) {
@@ -178,8 +194,9 @@ export async function usageHistory(
   query: HistoryQuery,
   page: { offset: number; limit: number },
   now = new Date(),
+  fieldNames = restHistoryFieldNames,
 ): Promise<{ records: HistoryRecord[]; total: number }> {
-  const { start, end, types } = parseHistoryQuery(query, now);
+  const { start, end, types } = parseHistoryQuery(query, now, fieldNames);
   const days = Math.round((end.getTime() - start.getTime()) / dayMs) + 1;
   const rows = await ctx.prisma.$queryRaw<{ day: Date; resource: HistoryResourceType; count: number }[]>`
     SELECT d.day::date AS day, r.resource, COALESCE(u.count, 0)::int AS count

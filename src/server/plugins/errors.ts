@@ -5,7 +5,13 @@ import { AppError, ErrorCode } from '../../errors.js';
 import { requestScope, type Logger } from '../../logger.js';
 
 /** Codes that Yoga and graphql-js give request errors, all of them the client's fault. */
-const clientErrorCodes = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST']);
+const clientErrorCodes = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
 
 /**
  * Replaces unexpected errors with `internal_error` and the request id, after logging
@@ -38,7 +44,33 @@ export function maskErrorWith(log: Logger) {
   };
 }
 
-/** Gives every GraphQL error a code from the REST set, `validation_error` for malformed requests. */
+/** Codes for the HTTP statuses that Yoga gives request errors other than 400. */
+const codeByHttpStatus = new Map<number, ErrorCode>([
+  [405, ErrorCode.MethodNotAllowed],
+  [413, ErrorCode.PayloadTooLarge],
+  [415, ErrorCode.UnsupportedMediaType],
+]);
+
+/**
+ * Gives a GraphQL error that has no code from the REST set one: the code of the HTTP
+ * status that Yoga responds with, such as `method_not_allowed` for a PUT, else
+ * `validation_error` for malformed requests.
+ */
+export function assignErrorCode(error: GraphQLError): void {
+  if (error instanceof AppError) {
+    return;
+  }
+  const extensions = error.extensions as Record<string, unknown>;
+  const code = extensions.code;
+  if (code === undefined || (typeof code === 'string' && clientErrorCodes.has(code))) {
+    const httpStatus = (extensions.http as { status?: unknown } | undefined)?.status;
+    const byStatus = typeof httpStatus === 'number' ? codeByHttpStatus.get(httpStatus) : undefined;
+    extensions.code = byStatus ?? ErrorCode.ValidationError;
+    extensions.status = byStatus === undefined ? 400 : httpStatus;
+  }
+}
+
+/** Applies {@link assignErrorCode} to every error of every HTTP result. */
 export function useErrorCodes(): Plugin {
   return {
     onResultProcess({ result }) {
@@ -46,15 +78,7 @@ export function useErrorCodes(): Plugin {
       for (const item of results) {
         const errors = (item as { errors?: readonly GraphQLError[] }).errors;
         for (const error of errors ?? []) {
-          if (error instanceof AppError) {
-            continue;
-          }
-          const extensions = error.extensions as Record<string, unknown>;
-          const code = extensions.code;
-          if (code === undefined || (typeof code === 'string' && clientErrorCodes.has(code))) {
-            extensions.code = ErrorCode.ValidationError;
-            extensions.status = 400;
-          }
+          assignErrorCode(error);
         }
       }
     },
