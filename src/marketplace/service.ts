@@ -81,7 +81,7 @@ export function searchTextOf(item: { type: ItemType; name: string; summary: stri
  * Items the caller can see: built-in items, items published in live mode by any account,
  * and the caller's own test-mode items. Unpublished items are hidden from everyone.
  */
-function visibleTo(ctx: ServiceContext): Prisma.MarketplaceItemWhereInput {
+export function visibleTo(ctx: ServiceContext): Prisma.MarketplaceItemWhereInput {
   return {
     unpublishedAt: null,
     OR: [

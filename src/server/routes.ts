@@ -3,6 +3,7 @@ import packageJson from '../../package.json' with { type: 'json' };
 import { accountRoutes } from '../accounts/routes.js';
 import { agentRoutes } from '../agents/routes.js';
 import { chatRoutes } from '../chat/routes.js';
+import { marketplaceRoutes } from '../marketplace/routes.js';
 import { buildOpenApiDocument, type OpenApiDocument, type OpenApiInfo } from '../rest/openapi.js';
 import { json } from '../rest/responses.js';
 import { publicRoute, type RouteList } from '../rest/router.js';
@@ -32,6 +33,7 @@ export function restRoutes(usage: UsageRecorder): RouteList {
     ...agentRoutes,
     ...chatRoutes,
     ...toolRoutes,
+    ...marketplaceRoutes,
     ...usageRoutes(usage),
     ...webhookRoutes,
   ];
