@@ -3,7 +3,8 @@ import type { paths } from './generated/openapi.js';
 import { GraphQLClient, type WebSocketConstructor } from './graphql-client.js';
 import { Agents } from './resources/agents.js';
 import { Chat } from './resources/chat.js';
-import { Fleets, Marketplace, Voice } from './resources/planned.js';
+import { Marketplace } from './resources/marketplace.js';
+import { Fleets, Voice } from './resources/planned.js';
 import { Tools } from './resources/tools.js';
 import { Usage } from './resources/usage.js';
 import { Webhooks } from './resources/webhooks.js';
@@ -84,9 +85,9 @@ export class Client {
     this.tools = new Tools(rest, transport);
     this.usage = new Usage(rest, transport);
     this.webhooks = new Webhooks(rest, transport);
+    this.marketplace = new Marketplace(rest, transport);
     this.fleets = new Fleets(transport, this.baseUrl);
     this.voice = new Voice(transport, this.baseUrl);
-    this.marketplace = new Marketplace(transport, this.baseUrl);
     this.graphql = new GraphQLClient(transport, { url: `${this.baseUrl}/graphql`, webSocketImpl: options.webSocketImpl });
   }
 

@@ -18,8 +18,6 @@ export type {
   CreateRoomParams,
   DeployFleetParams,
   Fleet,
-  MarketplaceItem,
-  MarketplaceQuery,
   StartCallParams,
   VoiceCall,
   VoiceEngine,
