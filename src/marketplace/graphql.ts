@@ -188,7 +188,15 @@ builder.relayMutationField(
 
 builder.relayMutationField(
   'installMarketplaceItem',
-  { inputFields: (t) => ({ id: t.id({ required: true }) }) },
+  {
+    inputFields: (t) => ({
+      id: t.id({ required: true }),
+      toolNames: t.field({
+        type: 'JSON',
+        description: 'An object from tool names of the manifest to the names to register them under, for names taken in the catalogue.',
+      }),
+    }),
+  },
   {
     authScopes: { scope: 'marketplace:write' },
     description:
@@ -199,6 +207,7 @@ builder.relayMutationField(
         context.services(),
         assertAuthenticated(context.principal),
         databaseIdOf(String(input.id), 'MarketplaceItem', 'Marketplace item'),
+        { toolNames: input.toolNames ?? undefined },
       ),
   },
   {

@@ -2,11 +2,11 @@ import { createAgentInTransaction } from '../agents/service.js';
 import type { Principal } from '../auth/principal.js';
 import { hasScope, type Scope } from '../auth/scopes.js';
 import type { ServiceContext } from '../context.js';
-import { insufficientScope } from '../errors.js';
+import { insufficientScope, ValidationError, type FieldIssue } from '../errors.js';
 import type { FleetCreatedData, MarketplaceInstalledData } from '../events/catalogue.js';
 import { recordEvent } from '../events/outbox.js';
 import type { Agent, Fleet, MarketplaceInstallation, MarketplaceItem, Prisma, Tool, WebhookEndpoint } from '../generated/prisma/client.js';
-import { insertHttpTool, type HttpToolRegistration } from '../tools/service.js';
+import { insertHttpTool, registerInput, type HttpToolRegistration } from '../tools/service.js';
 import { assertWithinQuota, reportThresholds } from '../usage/service.js';
 import { insertWebhookEndpoint } from '../webhooks/service.js';
 import type {
@@ -14,8 +14,10 @@ import type {
   ExtensionManifest,
   FleetTemplateManifest,
   ItemType,
+  Manifest,
   ToolManifest,
 } from './manifests.js';
+import { toolNamesOf } from './manifests.js';
 import { getItem } from './service.js';
 
 /**
@@ -52,6 +54,45 @@ export interface InstallationResult {
   webhookSecrets: Map<number, string>;
 }
 
+export interface InstallOptions {
+  /**
+   * Names to register the item's tools under, by their manifest name, for tools whose
+   * name is taken in the catalogue. Used only when the installation is created.
+   */
+  toolNames?: unknown;
+}
+
+/** Checks `tool_names` against the tools that `item` adds. */
+function parseToolNames(item: MarketplaceItem, value: unknown): Map<string, string> {
+  const renames = new Map<string, string>();
+  if (value === undefined || value === null) {
+    return renames;
+  }
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new ValidationError([{ field: 'tool_names', message: 'must be a JSON object from tool names of the manifest to new names' }]);
+  }
+  const added = item.type === 'tool' || item.type === 'extension' ? toolNamesOf(item.type, item.manifest as unknown as Manifest) : [];
+  const issues: FieldIssue[] = [];
+  for (const [from, to] of Object.entries(value)) {
+    if (!added.includes(from)) {
+      const names = added.length === 0 ? 'this item adds no tools' : `the item adds ${added.join(', ')}`;
+      issues.push({ field: `tool_names.${from}`, message: `is not a tool of this item; ${names}` });
+      continue;
+    }
+    const parsed = registerInput.shape.name.safeParse(to);
+    if (!parsed.success) {
+      issues.push({ field: `tool_names.${from}`, message: parsed.error.issues[0]?.message ?? 'must be a tool name' });
+      continue;
+    }
+    renames.set(from, parsed.data);
+  }
+  if (issues.length > 0) {
+    throw new ValidationError(issues);
+  }
+
+  return renames;
+}
+
 /** The first key of the advisory lock that serialises installations per account. */
 const installLockClass = 72_707_371;
 
@@ -65,6 +106,7 @@ export async function installItem(
   ctx: ServiceContext,
   principal: Pick<Principal, 'scopes'>,
   id: string | number,
+  options: InstallOptions = {},
 ): Promise<InstallationResult> {
   const item = await getItem(ctx, id);
   for (const scope of installScopes[item.type]) {
@@ -72,6 +114,7 @@ export async function installItem(
       throw insufficientScope(scope);
     }
   }
+  const renames = parseToolNames(item, options.toolNames);
   const secrets = new Map<number, string>();
 
   const outcome = await ctx.prisma.$transaction(async (tx) => {
@@ -84,7 +127,7 @@ export async function installItem(
       return { installation: existing, created: false };
     }
 
-    const resources = await createResources(tx, ctx, item, secrets);
+    const resources = await createResources(tx, ctx, item, renames, secrets);
     const installation = await tx.marketplaceInstallation.create({
       data: {
         itemId: item.id,
@@ -118,6 +161,7 @@ async function createResources(
   tx: Prisma.TransactionClient,
   ctx: ServiceContext,
   item: MarketplaceItem,
+  renames: ReadonlyMap<string, string>,
   secrets: Map<number, string>,
 ): Promise<InstalledResourceIds> {
   const resources: InstalledResourceIds = { agent_ids: [], fleet_id: null, tool_names: [], webhook_endpoint_ids: [] };
@@ -128,7 +172,7 @@ async function createResources(
       break;
     }
     case 'tool': {
-      const tool = await createManifestTool(tx, ctx, item.manifest as unknown as ToolManifest);
+      const tool = await createManifestTool(tx, ctx, item.manifest as unknown as ToolManifest, renames);
       resources.tool_names.push(tool.name);
       break;
     }
@@ -144,7 +188,7 @@ async function createResources(
     case 'extension': {
       const manifest = item.manifest as unknown as ExtensionManifest;
       for (const tool of manifest.tools) {
-        resources.tool_names.push((await createManifestTool(tx, ctx, tool)).name);
+        resources.tool_names.push((await createManifestTool(tx, ctx, tool, renames)).name);
       }
       for (const webhook of manifest.webhooks) {
         const { endpoint, secret } = await insertWebhookEndpoint(tx, ctx, { ...webhook, enabled: true });
@@ -170,12 +214,17 @@ function createManifestAgent(tx: Prisma.TransactionClient, ctx: ServiceContext, 
   });
 }
 
-function createManifestTool(tx: Prisma.TransactionClient, ctx: ServiceContext, tool: ToolManifest): Promise<Tool> {
+function createManifestTool(
+  tx: Prisma.TransactionClient,
+  ctx: ServiceContext,
+  tool: ToolManifest,
+  renames: ReadonlyMap<string, string>,
+): Promise<Tool> {
   // NOTE: tool names are one catalogue-wide namespace, so a second account installing the
-  // same tool gets 409 conflict until HTTP tool names are scoped per account.
+  // same tool gets 409 conflict unless it renames the tool with `tool_names`.
   // The manifest was checked when it was published, so it is passed as it is stored.
   return insertHttpTool(tx, ctx, {
-    name: tool.name,
+    name: renames.get(tool.name) ?? tool.name,
     description: tool.description,
     category: tool.category as HttpToolRegistration['category'],
     tier: tool.tier,

@@ -45,6 +45,13 @@ export const updateItemBody = restBody(updateInput, updateFields, {
   version: 'The new semantic version; it must be higher than the current one',
 }).describe('A new version: fields left out keep their values');
 
+export const installItemBody = z.strictObject({
+  tool_names: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe('Names to register the tools of a tool item or an extension under, by their manifest name, such as {"weather_now": "acme_weather_now"}'),
+});
+
 export const rateItemBody = restBody(ratingInput, { rating: 'rating' }, { rating: 'From 1 to 5' });
 
 export const listItemsQuery = pageQuery.extend({

@@ -5,13 +5,14 @@ import { parsePageRequest } from '../pagination.js';
 import { invertFields, mapBodyFields } from '../rest/fields.js';
 import { dataResponse, pageResponse } from '../rest/responses.js';
 import { route, type RouteList } from '../rest/router.js';
-import { dataEnvelope, deletedEnvelope, emptyBody, idParams, pageEnvelope, resourceId } from '../rest/route-docs.js';
+import { dataEnvelope, deletedEnvelope, idParams, pageEnvelope, resourceId } from '../rest/route-docs.js';
 import { isoTimestamp } from '../rest/timestamps.js';
 import { serializeTool } from '../tools/routes.js';
 import { serializeEndpoint } from '../webhooks/routes.js';
 import { installItem, type InstallationResult } from './install.js';
 import {
   installationResource,
+  installItemBody,
   installedFleetResource,
   itemResource,
   itemSummaryResource,
@@ -189,12 +190,13 @@ export const marketplaceRoutes: RouteList = [
       operationId: 'installMarketplaceItem',
       summary: 'Install the current version of an item into the account',
       description:
-        'Takes no fields: send no body or `{}`. Creates, in one transaction, an agent (needs `agents:write`), an HTTP tool (needs `*`), ' +
+        'The body is optional. Creates, in one transaction, an agent (needs `agents:write`), an HTTP tool (needs `*`), ' +
         'a fleet with its agents (needs `fleets:write` and `agents:write`) or an extension\'s tools and webhook endpoints (needs `*`). ' +
-        'Installing a version that the account already installed creates nothing and returns that installation with 200.',
+        'Installing a version that the account already installed creates nothing and returns that installation with 200. ' +
+        'Tool names are shared by all accounts: `tool_names` registers a tool whose name is taken under another name.',
       tag: 'marketplace',
       params: idParams,
-      body: emptyBody,
+      body: installItemBody,
       bodyOptional: true,
       response: {
         status: 201,
@@ -205,8 +207,8 @@ export const marketplaceRoutes: RouteList = [
       errors: ['resource_not_found', 'conflict', 'quota_exceeded'],
     },
     async handler({ params, body, services, principal }) {
-      mapBodyFields(await body({ optional: true }), {});
-      const result = await installItem(services, principal, params.id!);
+      const input = mapBodyFields(await body({ optional: true }), { tool_names: 'toolNames' });
+      const result = await installItem(services, principal, params.id!, { toolNames: input.toolNames });
 
       return dataResponse(serializeInstallation(result), result.created ? 201 : 200);
     },

@@ -428,9 +428,11 @@ describe('marketplace', () => {
     // The outsider installed this fleet template before, so the scope check must come first.
     expect(fleetInstall.status).toBe(403);
     expect(fleetInstall.body.error.message).toContain('fleets:write');
-    const toolInstall = await call(server, 'POST', `/api/v1/marketplace/${published.extension!.id}/install`, { token: agentsAndMarketplace });
+    const toolInstall = await call(server, 'POST', `/api/v1/marketplace/${published.tool!.id}/install`, { token: agentsAndMarketplace });
     expect(toolInstall.status).toBe(403);
     expect(toolInstall.body.error.message).toContain('"*"');
+    const extensionInstall = await call(server, 'POST', `/api/v1/marketplace/${published.extension!.id}/install`, { token: agentsAndMarketplace });
+    expect(extensionInstall.status).toBe(403);
     const ok = await call(server, 'POST', `/api/v1/marketplace/${published.agent!.id}/install`, { token: agentsAndMarketplace });
     expect(ok.status).toBe(201);
 
@@ -438,12 +440,32 @@ describe('marketplace', () => {
     expect(anonymous.status).toBe(401);
   });
 
-  it('rejects a second account installing a taken tool name', async () => {
-    const response = await call(server, 'POST', `/api/v1/marketplace/${published.tool!.id}/install`, { token: outsider.key });
+  it('renames a tool whose name is taken', async () => {
+    const path = `/api/v1/marketplace/${published.tool!.id}/install`;
+    const response = await call(server, 'POST', path, { token: outsider.key });
     expect(response.status).toBe(409);
     expect(response.body.error.message).toContain('zephyr_forecast');
     const installations = await server.prisma.marketplaceInstallation.count({ where: { accountId: outsider.account.id, itemId: published.tool!.id } });
     expect(installations).toBe(0);
+
+    const badNames: [unknown, string][] = [
+      [{ weather: 'x_tool' }, 'tool_names.weather'],
+      [{ zephyr_forecast: 'Bad Name' }, 'tool_names.zephyr_forecast'],
+      [['zephyr_forecast'], 'tool_names'],
+    ];
+    for (const [toolNames, field] of badNames) {
+      const rejected = await call(server, 'POST', path, { token: outsider.key, json: { tool_names: toolNames } });
+      expect(rejected.status, field).toBe(400);
+      expect(rejected.body.error.details[0].field, field).toBe(field);
+    }
+    const renamed = await call(server, 'POST', path, { token: outsider.key, json: { tool_names: { zephyr_forecast: 'outsider_zephyr' } } });
+    expect(renamed.status).toBe(201);
+    expect(renamed.body.data.tools[0].name).toBe('outsider_zephyr');
+    const tool = await call(server, 'GET', '/api/v1/tools/outsider_zephyr', { token: outsider.key });
+    expect(tool.body.data.http.url).toBe('http://127.0.0.1:9/forecast/{harbour}');
+    const again = await call(server, 'POST', path, { token: outsider.key });
+    expect(again.status).toBe(200);
+    expect(again.body.data.tools[0].name).toBe('outsider_zephyr');
   });
 
   it('serves the same loop over GraphQL', async () => {

@@ -376,7 +376,7 @@ export interface paths {
         put?: never;
         /**
          * Install the current version of an item into the account
-         * @description Takes no fields: send no body or `{}`. Creates, in one transaction, an agent (needs `agents:write`), an HTTP tool (needs `*`), a fleet with its agents (needs `fleets:write` and `agents:write`) or an extension's tools and webhook endpoints (needs `*`). Installing a version that the account already installed creates nothing and returns that installation with 200.
+         * @description The body is optional. Creates, in one transaction, an agent (needs `agents:write`), an HTTP tool (needs `*`), a fleet with its agents (needs `fleets:write` and `agents:write`) or an extension's tools and webhook endpoints (needs `*`). Installing a version that the account already installed creates nothing and returns that installation with 200. Tool names are shared by all accounts: `tool_names` registers a tool whose name is taken under another name.
          *
          *     Needs the `marketplace:write` scope.
          */
@@ -922,6 +922,12 @@ export interface components {
         };
         GetWebhookEndpointResponse: {
             data: components["schemas"]["WebhookEndpoint"];
+        };
+        InstallMarketplaceItemRequest: {
+            /** @description Names to register the tools of a tool item or an extension under, by their manifest name, such as {"weather_now": "acme_weather_now"} */
+            tool_names?: {
+                [key: string]: string;
+            };
         };
         InstallMarketplaceItemResponse: {
             data: components["schemas"]["MarketplaceInstallation"];
@@ -4008,7 +4014,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["DeployAgentRequest"];
+                "application/json": components["schemas"]["InstallMarketplaceItemRequest"];
             };
         };
         responses: {

@@ -48,9 +48,18 @@ export class Marketplace extends Resource {
   /**
    * Installs the current version of an item and returns what it created. Installing a
    * version again returns the earlier installation instead of creating anything.
+   * `tool_names` registers tools whose names are taken under other names.
    */
-  async install(id: number, options?: RequestOptions): Promise<ResponseOf<'installMarketplaceItem'>> {
-    const { data } = await this.rest.POST('/api/v1/marketplace/{id}/install', { params: { path: { id } }, fetch: this.fetchWith(options) });
+  async install(
+    id: number,
+    params: BodyOf<'installMarketplaceItem'> = {},
+    options?: RequestOptions,
+  ): Promise<ResponseOf<'installMarketplaceItem'>> {
+    const { data } = await this.rest.POST('/api/v1/marketplace/{id}/install', {
+      params: { path: { id } },
+      body: params,
+      fetch: this.fetchWith(options),
+    });
 
     return data!;
   }
