@@ -236,8 +236,8 @@ function createManifestTool(
 
 /**
  * Creates the fleet of a fleet template, with the fleet quota and the `fleet.created`
- * event. It writes the `fleets` row directly because the fleets domain has no service
- * function for creation here; point it at that function once there is one.
+ * event. It writes the `fleets` row itself because the fleets domain has no creation
+ * function yet. Point it at that function once there is one.
  */
 async function createTemplateFleet(
   tx: Prisma.TransactionClient,
@@ -265,7 +265,7 @@ async function createTemplateFleet(
   return created;
 }
 
-/** What an installation created, as it stands now: deleted resources are left out. */
+/** Loads what an installation created; resources deleted since are left out. */
 export async function loadResources(
   ctx: ServiceContext,
   installation: MarketplaceInstallation,

@@ -108,14 +108,6 @@ export async function getItem(ctx: ServiceContext, id: string | number): Promise
   return item;
 }
 
-/** Loads visible items by id, in the order of `ids`; hidden or missing ones are `null`. */
-export async function getItemsByIds(ctx: ServiceContext, ids: readonly number[]): Promise<(MarketplaceItem | null)[]> {
-  const rows = await ctx.prisma.marketplaceItem.findMany({ where: { AND: [visibleTo(ctx), { id: { in: [...ids] } }] } });
-  const byId = new Map(rows.map((row) => [row.id, row]));
-
-  return ids.map((id) => byId.get(id) ?? null);
-}
-
 export interface ItemFilter {
   search?: string | undefined;
   type?: string | undefined;
@@ -164,9 +156,9 @@ export interface ItemPage {
 }
 
 /**
- * Lists the items the caller can see. With a search, matches are full-text (English
- * stemming, prefix terms) or trigram word similarity, which catches misspellings; they
- * are ranked by relevance unless `sort` is given. Without a search, `sort` defaults to
+ * Lists the items the caller can see. A search matches by full text (English stemming,
+ * prefix terms) or by trigram word similarity, which catches misspellings. Matches are
+ * ranked by relevance unless `sort` is given. Without a search, `sort` defaults to
  * `popular` (most installed first).
  */
 export async function listItems(ctx: ServiceContext, rawFilter: ItemFilter, page: { offset: number; limit: number }): Promise<ItemPage> {
@@ -225,7 +217,7 @@ function searchTerms(search: string): string[] {
     .map((term) => term.slice(0, 50));
 }
 
-/** Publishes an item of the caller's account; with a test key only that test mode sees it. */
+/** Publishes an item of the caller's account. An item published with a test key is visible only in that account's test mode. */
 export async function publishItem(ctx: ServiceContext, input: PublishItemInput, fieldNames: FieldNames = {}): Promise<MarketplaceItem> {
   const data = parseInput(publishInput, input, fieldNames);
   if (data.manifest === undefined) {
