@@ -468,6 +468,33 @@ describe('marketplace', () => {
     expect(again.body.data.tools[0].name).toBe('outsider_zephyr');
   });
 
+  it('installs built-in items with catalogue skills', async () => {
+    const account = await createTestAccount(server);
+    const listed = await call(server, 'GET', '/api/v1/marketplace?search=security%20review&type=fleet_template', { token: account.key });
+    const item = (listed.body.data as Item[]).find((entry) => entry.name === 'Security Review')!;
+    const install = await call(server, 'POST', `/api/v1/marketplace/${item.id}/install`, { token: account.key });
+    expect(install.status).toBe(201);
+    expect(install.body.data.fleet).toMatchObject({ name: 'Security Review', max_agents: 4 });
+    expect(install.body.data.agents).toHaveLength(4);
+    const skills = new Set((install.body.data.agents as { skills: string[] }[]).flatMap((agent) => agent.skills));
+    expect(skills.size).toBeGreaterThan(5);
+    for (const skill of skills) {
+      const tool = await call(server, 'GET', `/api/v1/tools/${skill}`, { token: account.key });
+      expect(tool.status, skill).toBe(200);
+      expect(tool.body.data.kind, skill).toBe('builtin');
+    }
+  });
+
+  it('creates one installation under concurrent installs', async () => {
+    const account = await createTestAccount(server);
+    const path = `/api/v1/marketplace/${published.agent!.id}/install`;
+    const responses = await Promise.all([1, 2, 3].map(() => call(server, 'POST', path, { token: account.key })));
+    expect(responses.map((response) => response.status).sort()).toEqual([200, 200, 201]);
+    expect(new Set(responses.map((response) => response.body.data.id)).size).toBe(1);
+    const agents = await call(server, 'GET', '/api/v1/agents', { token: account.key });
+    expect(agents.body.meta.total).toBe(1);
+  });
+
   it('serves the same loop over GraphQL', async () => {
     const list = await graphql(
       server,
