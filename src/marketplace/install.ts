@@ -2,7 +2,7 @@ import { createAgentInTransaction } from '../agents/service.js';
 import type { Principal } from '../auth/principal.js';
 import { hasScope, type Scope } from '../auth/scopes.js';
 import type { ServiceContext } from '../context.js';
-import { insufficientScope, ValidationError, type FieldIssue } from '../errors.js';
+import { insufficientScope, notFound, ValidationError, type FieldIssue } from '../errors.js';
 import type { FleetCreatedData, MarketplaceInstalledData } from '../events/catalogue.js';
 import { recordEvent } from '../events/outbox.js';
 import type { Agent, Fleet, MarketplaceInstallation, MarketplaceItem, Prisma, Tool, WebhookEndpoint } from '../generated/prisma/client.js';
@@ -119,42 +119,51 @@ export async function installItem(
 
   const outcome = await ctx.prisma.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(${installLockClass}, ${ctx.tenant.accountId})`;
+    // Locking the item row keeps the version and manifest fixed until the commit, so an
+    // update or unpublish that ran since the read above is seen here.
+    const locked = await tx.$queryRaw<{ id: number }[]>`
+      SELECT id FROM marketplace_items WHERE id = ${item.id} AND unpublished_at IS NULL FOR UPDATE`;
+    if (locked.length === 0) {
+      throw notFound('Marketplace item', id);
+    }
+    const current = await tx.marketplaceItem.findUniqueOrThrow({ where: { id: item.id } });
     const tenantInstallations = await tx.marketplaceInstallation.findMany({
-      where: { itemId: item.id, accountId: ctx.tenant.accountId, livemode: ctx.tenant.livemode },
+      where: { itemId: current.id, accountId: ctx.tenant.accountId, livemode: ctx.tenant.livemode },
     });
-    const existing = tenantInstallations.find((installation) => installation.version === item.version);
+    const existing = tenantInstallations.find((installation) => installation.version === current.version);
     if (existing !== undefined) {
       return { installation: existing, created: false };
     }
 
-    const resources = await createResources(tx, ctx, item, renames, secrets);
+    const resources = await createResources(tx, ctx, current, renames, secrets);
     const installation = await tx.marketplaceInstallation.create({
       data: {
-        itemId: item.id,
+        itemId: current.id,
         accountId: ctx.tenant.accountId,
         livemode: ctx.tenant.livemode,
-        version: item.version,
+        version: current.version,
         resources: resources as unknown as Prisma.InputJsonValue,
       },
     });
     if (tenantInstallations.length === 0) {
       // Raw SQL leaves updated_at alone, which tracks the publisher's changes only.
-      await tx.$executeRaw`UPDATE marketplace_items SET install_count = install_count + 1 WHERE id = ${item.id}`;
+      await tx.$executeRaw`UPDATE marketplace_items SET install_count = install_count + 1 WHERE id = ${current.id}`;
     }
     await recordEvent(tx, ctx.tenant, 'marketplace.installed', {
-      item_id: item.id,
-      item_name: item.name,
-      item_type: item.type,
+      item_id: current.id,
+      item_name: current.name,
+      item_type: current.type,
     } satisfies MarketplaceInstalledData);
 
     return { installation, created: true };
   });
   if (outcome.created) {
-    ctx.log.info({ itemId: item.id, installationId: outcome.installation.id, version: item.version }, 'installed marketplace item');
+    ctx.log.info({ itemId: item.id, installationId: outcome.installation.id, version: outcome.installation.version }, 'installed marketplace item');
   }
   const current = await getItem(ctx, item.id).catch(() => item);
+  const resources = await loadResources(ctx, outcome.installation);
 
-  return { ...(await loadResources(ctx, outcome.installation)), installation: outcome.installation, item: current, created: outcome.created, webhookSecrets: secrets };
+  return { ...resources, installation: outcome.installation, item: current, created: outcome.created, webhookSecrets: secrets };
 }
 
 async function createResources(
