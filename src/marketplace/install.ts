@@ -223,14 +223,14 @@ function createManifestAgent(tx: Prisma.TransactionClient, ctx: ServiceContext, 
   });
 }
 
+// NOTE: tool names are one catalogue-wide namespace, so a second account installing the
+// same tool gets 409 conflict unless it renames the tool with `tool_names`.
 function createManifestTool(
   tx: Prisma.TransactionClient,
   ctx: ServiceContext,
   tool: ToolManifest,
   renames: ReadonlyMap<string, string>,
 ): Promise<Tool> {
-  // NOTE: tool names are one catalogue-wide namespace, so a second account installing the
-  // same tool gets 409 conflict unless it renames the tool with `tool_names`.
   // The manifest was checked when it was published, so it is passed as it is stored.
   return insertHttpTool(tx, ctx, {
     name: renames.get(tool.name) ?? tool.name,
