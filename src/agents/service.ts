@@ -91,47 +91,59 @@ export async function createAgent(
   input: CreateAgentInput,
   options: InputOptions = {},
 ): Promise<Agent> {
-  const data = parseInput(createAgentInput, input, options.fieldNames);
-  const fleetField = options.fieldNames?.fleetId ?? 'fleetId';
-
-  const agent = await ctx.prisma.$transaction(async (tx) => {
-    const existing = ctx.plan === undefined ? 0 : await countAgentsForQuota(tx, ctx);
-    if (ctx.plan !== undefined) {
-      assertWithinQuota(ctx.plan, 'agentsActive', existing);
-    }
-    if (data.fleetId !== null) {
-      await reserveFleetSlot(tx, ctx.tenant, data.fleetId, fleetField);
-    }
-
-    const created = await tx.agent.create({
-      data: {
-        accountId: ctx.tenant.accountId,
-        livemode: ctx.tenant.livemode,
-        name: data.name,
-        role: data.role,
-        task: data.task,
-        skills: data.skills,
-        fleetId: data.fleetId,
-        voiceEnabled: data.voiceEnabled,
-        voiceEngine: data.voiceEngine,
-      },
-    });
-    await recordEvent(tx, ctx.tenant, 'agent.created', {
-      agent_id: created.id,
-      agent_name: created.name,
-      role: created.role,
-      fleet_id: created.fleetId,
-      status: created.status,
-    } satisfies AgentCreatedData);
-    if (ctx.plan !== undefined) {
-      await reportThresholds(tx, ctx.tenant, ctx.plan, 'agentsActive', existing + 1);
-    }
-
-    return created;
-  });
+  const agent = await ctx.prisma.$transaction((tx) => createAgentInTransaction(tx, ctx, input, options));
   ctx.log.info({ agentId: agent.id, accountId: agent.accountId }, 'created agent');
 
   return agent;
+}
+
+/**
+ * Creates an agent inside the caller's transaction `tx`, with the plan quota, the fleet
+ * slot and the `agent.created` event, so that other domains (a marketplace install) can
+ * create agents together with their own rows.
+ */
+export async function createAgentInTransaction(
+  tx: Prisma.TransactionClient,
+  ctx: ServiceContext,
+  input: CreateAgentInput,
+  options: InputOptions = {},
+): Promise<Agent> {
+  const data = parseInput(createAgentInput, input, options.fieldNames);
+  const fleetField = options.fieldNames?.fleetId ?? 'fleetId';
+
+  const existing = ctx.plan === undefined ? 0 : await countAgentsForQuota(tx, ctx);
+  if (ctx.plan !== undefined) {
+    assertWithinQuota(ctx.plan, 'agentsActive', existing);
+  }
+  if (data.fleetId !== null) {
+    await reserveFleetSlot(tx, ctx.tenant, data.fleetId, fleetField);
+  }
+
+  const created = await tx.agent.create({
+    data: {
+      accountId: ctx.tenant.accountId,
+      livemode: ctx.tenant.livemode,
+      name: data.name,
+      role: data.role,
+      task: data.task,
+      skills: data.skills,
+      fleetId: data.fleetId,
+      voiceEnabled: data.voiceEnabled,
+      voiceEngine: data.voiceEngine,
+    },
+  });
+  await recordEvent(tx, ctx.tenant, 'agent.created', {
+    agent_id: created.id,
+    agent_name: created.name,
+    role: created.role,
+    fleet_id: created.fleetId,
+    status: created.status,
+  } satisfies AgentCreatedData);
+  if (ctx.plan !== undefined) {
+    await reportThresholds(tx, ctx.tenant, ctx.plan, 'agentsActive', existing + 1);
+  }
+
+  return created;
 }
 
 /**

@@ -8,6 +8,7 @@ import '../tools/graphql.js';
 import '../events/graphql.js';
 import '../webhooks/graphql.js';
 import '../usage/graphql.js';
+import '../marketplace/graphql.js';
 
 let schema: GraphQLSchema | undefined;
 

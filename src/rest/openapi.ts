@@ -217,12 +217,16 @@ function operationOf(route: DocumentedRoute, requests: ComponentSet, responses: 
       'x-sse-data': responses.add(docs.response.stream, `${name}Chunk`),
     };
   }
+  const alternative = docs.response.alternative;
   operation.responses = {
     [String(docs.response.status)]: {
       description: docs.response.description,
       headers: { 'X-Request-ID': requestIdHeader },
       content,
     },
+    ...(alternative === undefined
+      ? {}
+      : { [String(alternative.status)]: { description: alternative.description, headers: { 'X-Request-ID': requestIdHeader }, content } }),
     ...errorResponses(
       [...impliedErrors(route), ...docs.errors],
       docs.errorBody === undefined ? componentRef('Error') : responses.add(docs.errorBody, `${name}Error`),

@@ -11,6 +11,7 @@ export const apiTags = {
   fleets: 'Fleets of agents and the runs that deploy tasks to them',
   chat: 'Conversations with the model, as JSON replies or Server-Sent Events',
   tools: 'The tool catalogue: search, details, execution and HTTP tools of the account',
+  marketplace: 'The marketplace: publish, browse, install and rate agents, tools, fleet templates and extensions',
   usage: 'Usage in the current billing period and per day',
   webhooks: 'Webhook endpoints, their deliveries and delivery attempts',
   auth: 'Credentials: OAuth 2.0 tokens and legacy session tokens',
@@ -32,6 +33,8 @@ export interface ResponseDocs {
    * `text/event-stream`, each `data:` line holding one chunk as JSON.
    */
   stream?: z.ZodType;
+  /** A second success status with the same body, such as 200 for an install that already existed. */
+  alternative?: { status: SuccessStatus; description: string };
   /** Documents the body as `schema` without the `application/json` media type. */
   mediaType?: 'application/json';
 }

@@ -11,6 +11,7 @@ import { createEventDispatcher } from '../events/dispatcher.js';
 import { createGraphQLContext, type GraphQLContext } from '../graphql/context.js';
 import { graphqlSchema } from '../graphql/schema.js';
 import { createModelRuntime } from '../llm/models.js';
+import { syncBuiltinItems } from '../marketplace/builtin-items.js';
 import { requestScope, type Logger } from '../logger.js';
 import { createRateLimitService } from '../ratelimit/service.js';
 import { createRestRouter } from '../rest/router.js';
@@ -64,6 +65,10 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     limits: { timeoutMs: config.toolTimeoutMs, maxOutputBytes: config.toolMaxOutputBytes },
   };
   await syncBuiltinTools({ prisma, log }, builtinTools).catch(async (error: unknown) => {
+    await database.close();
+    throw error;
+  });
+  await syncBuiltinItems({ prisma, log }).catch(async (error: unknown) => {
     await database.close();
     throw error;
   });

@@ -4,6 +4,7 @@ import { accountRoutes } from '../accounts/routes.js';
 import { agentRoutes } from '../agents/routes.js';
 import { chatRoutes } from '../chat/routes.js';
 import { fleetRoutes } from '../fleets/routes.js';
+import { marketplaceRoutes } from '../marketplace/routes.js';
 import { buildOpenApiDocument, type OpenApiDocument, type OpenApiInfo } from '../rest/openapi.js';
 import { json } from '../rest/responses.js';
 import { publicRoute, type RouteList } from '../rest/router.js';
@@ -44,6 +45,7 @@ export function restRoutes(usage: UsageRecorder): RouteList {
     ...chatRoutes,
     ...fleetRoutes,
     ...toolRoutes,
+    ...marketplaceRoutes,
     ...usageRoutes(usage),
     ...webhookRoutes,
   ];

@@ -6,7 +6,7 @@ import * as tools from './service.js';
 const ToolTierEnum = builder.enumType(ToolTier, { name: 'ToolTier', description: 'The lowest plan a tool runs on; pro is the professional plan.' });
 const ToolKindEnum = builder.enumType(ToolKind, { name: 'ToolKind' });
 
-const ToolType = builder.prismaObject('Tool', {
+export const ToolType = builder.prismaObject('Tool', {
   description: 'A catalogue tool that agents, chat and callers can run.',
   fields: (t) => ({
     name: t.exposeString('name'),

@@ -339,37 +339,80 @@ export const registerInput = z.strictObject({
 
 export type RegisterHttpToolInput = z.input<typeof registerInput>;
 
+/** A checked HTTP tool registration, ready to insert. */
+export type HttpToolRegistration = z.output<typeof registerInput> & { inputSchema: InputSchema };
+
+/**
+ * Checks an HTTP tool registration without writing it: the fields, the input schema, and
+ * that every URL placeholder is an argument. `fieldNames` renames fields in errors, and a
+ * `prefix` such as `manifest.tools.0` places them inside a larger document.
+ */
+export function parseHttpToolRegistration(
+  input: RegisterHttpToolInput,
+  fieldNames: Record<string, string> = {},
+  prefix = '',
+): HttpToolRegistration {
+  const at = (field: string) => (prefix === '' ? field : `${prefix}.${field}`);
+  let data;
+  try {
+    data = parseInput(registerInput, input, fieldNames);
+  } catch (error) {
+    if (error instanceof ValidationError && prefix !== '') {
+      throw new ValidationError((error.details ?? []).map((issue) => ({ ...issue, field: at(issue.field) })));
+    }
+    throw error;
+  }
+  const schemaField = fieldNames.inputSchema ?? 'inputSchema';
+  const problem = inputSchemaProblems(data.inputSchema);
+  if (problem !== undefined) {
+    throw new ValidationError([{ field: at(schemaField), message: problem }]);
+  }
+  const schema = data.inputSchema as InputSchema;
+  const missing = placeholdersOf(data.http).filter((name) => !(name in (schema.properties ?? {})));
+  if (missing.length > 0) {
+    throw new ValidationError([
+      { field: at(`${fieldNames.http ?? 'http'}.url`), message: `uses placeholders that input_schema does not define: ${missing.join(', ')}` },
+    ]);
+  }
+
+  return { ...data, inputSchema: schema };
+}
+
 /** Registers an HTTP tool of the caller's account; its name must be free in the catalogue. */
 export async function registerHttpTool(
   ctx: ServiceContext,
   input: RegisterHttpToolInput,
   fieldNames: Record<string, string> = {},
 ): Promise<Tool> {
-  const data = parseInput(registerInput, input, fieldNames);
-  const schemaField = fieldNames.inputSchema ?? 'inputSchema';
-  const problem = inputSchemaProblems(data.inputSchema);
-  if (problem !== undefined) {
-    throw new ValidationError([{ field: schemaField, message: problem }]);
-  }
-  const schema = data.inputSchema as InputSchema;
-  const missing = placeholdersOf(data.http).filter((name) => !(name in (schema.properties ?? {})));
-  if (missing.length > 0) {
-    throw new ValidationError([
-      { field: `${fieldNames.http ?? 'http'}.url`, message: `uses placeholders that input_schema does not define: ${missing.join(', ')}` },
-    ]);
-  }
-  const taken = await ctx.prisma.tool.findUnique({ where: { name: data.name }, select: { id: true } });
+  const data = parseHttpToolRegistration(input, fieldNames);
+  const tool = await insertHttpTool(ctx.prisma, ctx, data);
+  ctx.log.info({ tool: tool.name }, 'registered HTTP tool');
+
+  return tool;
+}
+
+/**
+ * Writes a checked registration as a tool of the caller's tenant, through `db`, which may
+ * be a transaction of another domain. A name taken in the catalogue is a conflict.
+ */
+export async function insertHttpTool(
+  db: Prisma.TransactionClient,
+  ctx: ServiceContext,
+  data: HttpToolRegistration,
+): Promise<Tool> {
+  const taken = await db.tool.findUnique({ where: { name: data.name }, select: { id: true } });
   if (taken !== null) {
     throw new AppError(ErrorCode.Conflict, `A tool named ${data.name} already exists; choose another name`);
   }
-  const tool = await ctx.prisma.tool.create({
+
+  return db.tool.create({
     data: {
       name: data.name,
       description: data.description,
       category: data.category,
       tier: data.tier,
       tags: data.tags,
-      inputSchema: schema as Prisma.InputJsonValue,
+      inputSchema: data.inputSchema as Prisma.InputJsonValue,
       kind: 'http',
       http: data.http satisfies HttpToolSpec as Prisma.InputJsonValue,
       ownerAccountId: ctx.tenant.accountId,
@@ -377,9 +420,6 @@ export async function registerHttpTool(
       searchText: searchTextOf(data),
     },
   });
-  ctx.log.info({ tool: tool.name }, 'registered HTTP tool');
-
-  return tool;
 }
 
 /** Removes one of the caller's HTTP tools. Built-in tools cannot be removed. */

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { ServiceContext } from '../context.js';
 import { AppError, ErrorCode, notFound } from '../errors.js';
 import type { Prisma, WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '../generated/prisma/client.js';
@@ -79,14 +80,29 @@ export async function createWebhookEndpoint(
   fieldNames: FieldNames = {},
 ): Promise<EndpointWithSecret> {
   const data = parseInput(createWebhookInput, input, fieldNames);
-  if ((await countWebhookEndpoints(ctx)) >= maxEndpointsPerTenant) {
+  const created = await insertWebhookEndpoint(ctx.prisma, ctx, data);
+  ctx.log.info({ endpointId: created.endpoint.id, events: created.endpoint.events }, 'created webhook endpoint');
+
+  return created;
+}
+
+/**
+ * Writes a checked endpoint for the caller's tenant through `db`, which may be a
+ * transaction of another domain, within the per-tenant endpoint limit.
+ */
+export async function insertWebhookEndpoint(
+  db: Prisma.TransactionClient,
+  ctx: ServiceContext,
+  data: z.output<typeof createWebhookInput>,
+): Promise<EndpointWithSecret> {
+  if ((await db.webhookEndpoint.count({ where: tenantWhere(ctx) })) >= maxEndpointsPerTenant) {
     throw new AppError(
       ErrorCode.Conflict,
       `An account can have at most ${maxEndpointsPerTenant} webhook endpoints in each mode; delete one before adding another`,
     );
   }
   const secret = generateWebhookSecret();
-  const endpoint = await ctx.prisma.webhookEndpoint.create({
+  const endpoint = await db.webhookEndpoint.create({
     data: {
       accountId: ctx.tenant.accountId,
       livemode: ctx.tenant.livemode,
@@ -97,7 +113,6 @@ export async function createWebhookEndpoint(
       secret,
     },
   });
-  ctx.log.info({ endpointId: endpoint.id, events: endpoint.events }, 'created webhook endpoint');
 
   return { endpoint, secret };
 }

@@ -4,7 +4,8 @@ import { GraphQLClient, type WebSocketConstructor } from './graphql-client.js';
 import { Agents } from './resources/agents.js';
 import { Chat } from './resources/chat.js';
 import { Fleets } from './resources/fleets.js';
-import { Marketplace, Voice } from './resources/planned.js';
+import { Marketplace } from './resources/marketplace.js';
+import { Voice } from './resources/planned.js';
 import { Tools } from './resources/tools.js';
 import { Usage } from './resources/usage.js';
 import { Webhooks } from './resources/webhooks.js';
@@ -86,8 +87,8 @@ export class Client {
     this.usage = new Usage(rest, transport);
     this.webhooks = new Webhooks(rest, transport);
     this.fleets = new Fleets(rest, transport);
+    this.marketplace = new Marketplace(rest, transport);
     this.voice = new Voice(transport, this.baseUrl);
-    this.marketplace = new Marketplace(transport, this.baseUrl);
     this.graphql = new GraphQLClient(transport, { url: `${this.baseUrl}/graphql`, webSocketImpl: options.webSocketImpl });
   }
 

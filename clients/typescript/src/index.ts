@@ -15,8 +15,6 @@ export { GraphQLClient, type GraphQLClientOptions } from './graphql-client.js';
 export type { ChatParams } from './resources/chat.js';
 export type {
   CreateRoomParams,
-  MarketplaceItem,
-  MarketplaceQuery,
   StartCallParams,
   VoiceCall,
   VoiceEngine,

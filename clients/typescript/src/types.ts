@@ -42,6 +42,10 @@ export type PageMeta = Schemas['PageMeta'];
 export type WebhookEndpoint = Schemas['WebhookEndpoint'];
 export type WebhookDelivery = Schemas['WebhookDelivery'];
 export type WebhookAttempt = Schemas['WebhookAttempt'];
+export type MarketplaceItem = Schemas['MarketplaceItem'];
+export type MarketplaceItemSummary = Schemas['MarketplaceItemSummary'];
+export type MarketplaceInstallation = Schemas['MarketplaceInstallation'];
+export type MarketplaceRating = Schemas['MarketplaceRating'];
 export type ErrorEnvelope = Schemas['Error'];
 
 /** `{"data": ...}` */

@@ -449,6 +449,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/marketplace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Browse or search the marketplace
+         * @description With `search` the list is ranked by relevance unless `sort` is given; without it the default sort is `popular`.
+         *
+         *     Needs the `marketplace:read` scope.
+         */
+        get: operations["listMarketplaceItems"];
+        put?: never;
+        /**
+         * Publish an item
+         * @description Items published with a test key are visible only to that account in test mode.
+         *
+         *     Needs the `marketplace:write` scope.
+         */
+        post: operations["publishMarketplaceItem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Fetch an item with its manifest
+         * @description Needs the `marketplace:read` scope.
+         */
+        get: operations["getMarketplaceItem"];
+        /**
+         * Publish a new version of an item of the account
+         * @description `version` must be higher than the current one. Earlier installations keep what they created.
+         *
+         *     Needs the `marketplace:write` scope.
+         */
+        put: operations["updateMarketplaceItem"];
+        post?: never;
+        /**
+         * Unpublish an item of the account
+         * @description The item disappears from the marketplace and cannot be installed any more; what installations created stays.
+         *
+         *     Needs the `marketplace:write` scope.
+         */
+        delete: operations["unpublishMarketplaceItem"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/{id}/install": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Install the current version of an item into the account
+         * @description The body is optional. Creates, in one transaction, an agent (needs `agents:write`), an HTTP tool (needs `*`), a fleet with its agents (needs `fleets:write` and `agents:write`) or an extension's tools and webhook endpoints (needs `*`). Installing a version that the account already installed creates nothing and returns that installation with 200. Tool names are shared by all accounts: `tool_names` registers a tool whose name is taken under another name.
+         *
+         *     Needs the `marketplace:write` scope.
+         */
+        post: operations["installMarketplaceItem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/{id}/rating": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the account's rating of an item
+         * @description One rating per account and item, from 1 to 5; a new rating replaces the earlier one. Only accounts that installed the item may rate it, and never its publisher.
+         *
+         *     Needs the `marketplace:write` scope.
+         */
+        put: operations["rateMarketplaceItem"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/usage": {
         parameters: {
             query?: never;
@@ -1116,6 +1220,9 @@ export interface components {
         GetFleetRunResponse: {
             data: components["schemas"]["FleetRun"];
         };
+        GetMarketplaceItemResponse: {
+            data: components["schemas"]["MarketplaceItem"];
+        };
         GetOpenApiDocumentResponse: {
             openapi: string;
         } & {
@@ -1137,6 +1244,15 @@ export interface components {
         GetWebhookEndpointResponse: {
             data: components["schemas"]["WebhookEndpoint"];
         };
+        InstallMarketplaceItemRequest: {
+            /** @description Names to register the tools of a tool item or an extension under, by their manifest name, such as {"weather_now": "acme_weather_now"} */
+            tool_names?: {
+                [key: string]: string;
+            };
+        };
+        InstallMarketplaceItemResponse: {
+            data: components["schemas"]["MarketplaceInstallation"];
+        };
         ListAgentsResponse: {
             data: components["schemas"]["Agent"][];
             meta: components["schemas"]["PageMeta"];
@@ -1157,6 +1273,10 @@ export interface components {
             data: components["schemas"]["Fleet"][];
             meta: components["schemas"]["PageMeta"];
         };
+        ListMarketplaceItemsResponse: {
+            data: components["schemas"]["MarketplaceItemSummary"][];
+            meta: components["schemas"]["PageMeta"];
+        };
         ListToolCategoriesResponse: {
             data: components["schemas"]["ToolCategory"][];
         };
@@ -1175,6 +1295,151 @@ export interface components {
         ListWebhookEndpointsResponse: {
             data: components["schemas"]["WebhookEndpoint"][];
             meta: components["schemas"]["PageMeta"];
+        };
+        MarketplaceFleet: {
+            id: number;
+            name: string;
+            description: string;
+            status: string;
+            max_agents: number;
+            auto_scale: boolean;
+            tasks_completed: number;
+            /**
+             * Format: date-time
+             * @example 2026-03-04T12:00:00Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-04T12:00:00Z
+             */
+            updated_at: string;
+        };
+        MarketplaceInstallation: {
+            id: number;
+            item_id: number;
+            /** @enum {string} */
+            item_type: "agent" | "tool" | "fleet_template" | "extension";
+            item_name: string;
+            /** @description The version installed */
+            version: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-04T12:00:00Z
+             */
+            created_at: string;
+            /** @description Agents created: one for an agent item, the fleet members for a fleet template */
+            agents: components["schemas"]["Agent"][];
+            /** @description The fleet a fleet template created */
+            fleet: components["schemas"]["MarketplaceFleet"] | null;
+            /** @description HTTP tools registered by a tool item or an extension */
+            tools: components["schemas"]["Tool"][];
+            /** @description An extension's webhook endpoints; `secret` only in the response that created them */
+            webhooks: {
+                id: number;
+                url: string;
+                description: string;
+                /** @description Event types delivered, or ["*"] */
+                events: string[];
+                enabled: boolean;
+                /** @description False for endpoints created with a test key; they receive test-mode events */
+                livemode: boolean;
+                /**
+                 * Format: date-time
+                 * @example 2026-03-04T12:00:00Z
+                 */
+                created_at: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-03-04T12:00:00Z
+                 */
+                updated_at: string;
+                secret?: string;
+            }[];
+        };
+        MarketplaceItem: {
+            id: number;
+            /** @enum {string} */
+            type: "agent" | "tool" | "fleet_template" | "extension";
+            name: string;
+            summary: string;
+            description: string;
+            /** @description Semantic version of the current release */
+            version: string;
+            /** @description Account that published the item; null for built-in items */
+            publisher_id: number | null;
+            /** @description True for the items this server ships with */
+            builtin: boolean;
+            /** @description Accounts (per mode) that installed any version */
+            install_count: number;
+            /** @description Mean rating; null until the first rating */
+            rating_average: number | null;
+            rating_count: number;
+            /**
+             * Format: date-time
+             * @description When the item was first published
+             * @example 2026-03-04T12:00:00Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When the publisher last changed it
+             * @example 2026-03-04T12:00:00Z
+             */
+            updated_at: string;
+            /** @description What installing creates, checked against `type`. agent: the fields of POST /agents except fleet_id. tool: the fields of POST /tools. fleet_template: `{"fleet": {name, description, max_agents, auto_scale}, "agents": [agent manifests]}`. extension: `{"tools": [tool manifests], "webhooks": [{url, events, description}]}`. */
+            manifest: {
+                [key: string]: unknown;
+            };
+        };
+        MarketplaceItemSummary: {
+            id: number;
+            /** @enum {string} */
+            type: "agent" | "tool" | "fleet_template" | "extension";
+            name: string;
+            summary: string;
+            description: string;
+            /** @description Semantic version of the current release */
+            version: string;
+            /** @description Account that published the item; null for built-in items */
+            publisher_id: number | null;
+            /** @description True for the items this server ships with */
+            builtin: boolean;
+            /** @description Accounts (per mode) that installed any version */
+            install_count: number;
+            /** @description Mean rating; null until the first rating */
+            rating_average: number | null;
+            rating_count: number;
+            /**
+             * Format: date-time
+             * @description When the item was first published
+             * @example 2026-03-04T12:00:00Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When the publisher last changed it
+             * @example 2026-03-04T12:00:00Z
+             */
+            updated_at: string;
+        };
+        MarketplaceRating: {
+            item_id: number;
+            /** @description This account's rating */
+            rating: number;
+            /** @description The item's mean rating after this one */
+            rating_average: number;
+            rating_count: number;
+            /**
+             * Format: date-time
+             * @example 2026-03-04T12:00:00Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-04T12:00:00Z
+             */
+            updated_at: string;
         };
         OAuthError: {
             /** @enum {string} */
@@ -1200,6 +1465,39 @@ export interface components {
             per_page: number;
             /** @description Number of pages */
             total_pages: number;
+        };
+        PublishMarketplaceItemRequest: {
+            /**
+             * @description What the item installs
+             * @enum {string}
+             */
+            type: "agent" | "tool" | "fleet_template" | "extension";
+            /** @description Display name */
+            name: string;
+            /** @description One line for lists */
+            summary: string;
+            /**
+             * @description Longer text for the detail page
+             * @default
+             */
+            description?: string;
+            /**
+             * @description Semantic version, such as 1.0.0
+             * @default 1.0.0
+             */
+            version?: string;
+            /** @description What installing creates, checked against `type`. agent: the fields of POST /agents except fleet_id. tool: the fields of POST /tools. fleet_template: `{"fleet": {name, description, max_agents, auto_scale}, "agents": [agent manifests]}`. extension: `{"tools": [tool manifests], "webhooks": [{url, events, description}]}`. */
+            manifest: unknown;
+        };
+        PublishMarketplaceItemResponse: {
+            data: components["schemas"]["MarketplaceItem"];
+        };
+        RateMarketplaceItemRequest: {
+            /** @description From 1 to 5 */
+            rating: number;
+        };
+        RateMarketplaceItemResponse: {
+            data: components["schemas"]["MarketplaceRating"];
         };
         RedeliverWebhookDeliveryResponse: {
             data: components["schemas"]["WebhookDeliveryDetail"];
@@ -1341,6 +1639,13 @@ export interface components {
             /** @description Credits one successful run costs */
             credits: number;
         };
+        UnpublishMarketplaceItemResponse: {
+            data: {
+                id: number;
+                /** @constant */
+                deleted: true;
+            };
+        };
         /** @description A partial update: fields left out keep their values, and null clears task, skills, fleet_id and voice_engine */
         UpdateAgentRequest: {
             /** @description Display name */
@@ -1377,6 +1682,22 @@ export interface components {
         };
         UpdateFleetResponse: {
             data: components["schemas"]["Fleet"];
+        };
+        /** @description A new version: fields left out keep their values */
+        UpdateMarketplaceItemRequest: {
+            /** @description The new semantic version; it must be higher than the current one */
+            version: string;
+            /** @description Display name */
+            name?: string;
+            /** @description One line for lists */
+            summary?: string;
+            /** @description Longer text for the detail page */
+            description?: string;
+            /** @description What installing creates, checked against `type`. agent: the fields of POST /agents except fleet_id. tool: the fields of POST /tools. fleet_template: `{"fleet": {name, description, max_agents, auto_scale}, "agents": [agent manifests]}`. extension: `{"tools": [tool manifests], "webhooks": [{url, events, description}]}`. */
+            manifest?: unknown;
+        };
+        UpdateMarketplaceItemResponse: {
+            data: components["schemas"]["MarketplaceItem"];
         };
         /** @description A partial update: fields left out keep their values */
         UpdateWebhookEndpointRequest: {
@@ -4479,6 +4800,771 @@ export interface operations {
             };
             /** @description `tool_timeout`: The tool run passed its time limit */
             504: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listMarketplaceItems: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Page size, at most 100 */
+                per_page?: number;
+                /** @description Search text; results are ranked by relevance unless sort is given */
+                search?: string;
+                type?: "agent" | "tool" | "fleet_template" | "extension";
+                /** @description popular: most installed first; newest: latest published first; rating: best rated first. Default: relevance with search, popular without */
+                sort?: "popular" | "newest" | "rating";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of items */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListMarketplaceItemsResponse"];
+                };
+            };
+            /** @description `validation_error`: A parameter or body field is missing or invalid; `details` lists each field */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `auth_required`: The credential is missing, invalid, expired or revoked */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: The credential lacks the scope this endpoint needs */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limit_exceeded`: A rate-limit window is full; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: A server fault; report it with the `X-Request-ID` */
+            500: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable`: A dependency, such as the database or the model provider, is unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    publishMarketplaceItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublishMarketplaceItemRequest"];
+            };
+        };
+        responses: {
+            /** @description The new item */
+            201: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublishMarketplaceItemResponse"];
+                };
+            };
+            /** @description `validation_error`: A parameter or body field is missing or invalid; `details` lists each field */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `auth_required`: The credential is missing, invalid, expired or revoked */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: The credential lacks the scope this endpoint needs */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not `application/json` */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limit_exceeded`: A rate-limit window is full; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: A server fault; report it with the `X-Request-ID` */
+            500: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable`: A dependency, such as the database or the model provider, is unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMarketplaceItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The item */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetMarketplaceItemResponse"];
+                };
+            };
+            /** @description `auth_required`: The credential is missing, invalid, expired or revoked */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: The credential lacks the scope this endpoint needs */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_not_found`: No such resource in this account */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limit_exceeded`: A rate-limit window is full; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: A server fault; report it with the `X-Request-ID` */
+            500: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable`: A dependency, such as the database or the model provider, is unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateMarketplaceItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateMarketplaceItemRequest"];
+            };
+        };
+        responses: {
+            /** @description The item at its new version */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdateMarketplaceItemResponse"];
+                };
+            };
+            /** @description `validation_error`: A parameter or body field is missing or invalid; `details` lists each field */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `auth_required`: The credential is missing, invalid, expired or revoked */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: The credential lacks the scope this endpoint needs */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_not_found`: No such resource in this account */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `conflict`: The request conflicts with the current state, such as a name that is taken */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not `application/json` */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limit_exceeded`: A rate-limit window is full; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: A server fault; report it with the `X-Request-ID` */
+            500: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable`: A dependency, such as the database or the model provider, is unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    unpublishMarketplaceItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The id of the unpublished item */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnpublishMarketplaceItemResponse"];
+                };
+            };
+            /** @description `auth_required`: The credential is missing, invalid, expired or revoked */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: The credential lacks the scope this endpoint needs */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_not_found`: No such resource in this account */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limit_exceeded`: A rate-limit window is full; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: A server fault; report it with the `X-Request-ID` */
+            500: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable`: A dependency, such as the database or the model provider, is unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    installMarketplaceItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["InstallMarketplaceItemRequest"];
+            };
+        };
+        responses: {
+            /** @description The earlier installation of this version, with what it created that still exists */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstallMarketplaceItemResponse"];
+                };
+            };
+            /** @description The new installation and what it created */
+            201: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstallMarketplaceItemResponse"];
+                };
+            };
+            /** @description `validation_error`: A parameter or body field is missing or invalid; `details` lists each field */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `auth_required`: The credential is missing, invalid, expired or revoked */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: The credential lacks the scope this endpoint needs. `quota_exceeded`: The request would pass the plan's allowance */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_not_found`: No such resource in this account */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `conflict`: The request conflicts with the current state, such as a name that is taken */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not `application/json` */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limit_exceeded`: A rate-limit window is full; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: A server fault; report it with the `X-Request-ID` */
+            500: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable`: A dependency, such as the database or the model provider, is unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rateMarketplaceItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RateMarketplaceItemRequest"];
+            };
+        };
+        responses: {
+            /** @description The rating and the item's new figures */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RateMarketplaceItemResponse"];
+                };
+            };
+            /** @description `validation_error`: A parameter or body field is missing or invalid; `details` lists each field */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `auth_required`: The credential is missing, invalid, expired or revoked */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: The credential lacks the scope this endpoint needs */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_not_found`: No such resource in this account */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `conflict`: The request conflicts with the current state, such as a name that is taken */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not `application/json` */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limit_exceeded`: A rate-limit window is full; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: A server fault; report it with the `X-Request-ID` */
+            500: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable`: A dependency, such as the database or the model provider, is unavailable */
+            503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;

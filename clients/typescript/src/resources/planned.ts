@@ -1,4 +1,4 @@
-// NOTE: the server does not serve voice or the marketplace yet, so these types
+// NOTE: the server does not serve voice yet, so these types
 // are written from the REST contract rather than generated from the OpenAPI document.
 // Replace them with the generated ones once the routes exist.
 import type { RequestOptions, Transport } from '../transport.js';
@@ -35,15 +35,6 @@ export interface CreateRoomParams {
 
 /** The contract does not define the room object beyond its id. */
 export type VoiceRoom = { id: number | string } & Record<string, unknown>;
-
-/** The contract does not define the marketplace item beyond its id. */
-export type MarketplaceItem = { id: number | string } & Record<string, unknown>;
-
-export interface MarketplaceQuery {
-  search?: string;
-  type?: 'agent' | 'tool' | 'fleet_template' | 'extension';
-  sort?: 'popular' | 'newest' | 'rating';
-}
 
 export interface PageQuery {
   page?: number;
@@ -106,20 +97,5 @@ export class Voice {
   constructor(transport: Transport, baseUrl: string) {
     this.calls = new VoiceCalls(transport, baseUrl);
     this.rooms = new VoiceRooms(transport, baseUrl);
-  }
-}
-
-/** `/api/v1/marketplace`: community agents, tools, fleet templates and extensions. */
-export class Marketplace extends PlannedResource {
-  list(query: MarketplaceQuery = {}, options?: RequestOptions): Promise<DataEnvelope<MarketplaceItem[]>> {
-    return this.request('GET', '/api/v1/marketplace', { query: { ...query } }, options);
-  }
-
-  get(id: number | string, options?: RequestOptions): Promise<DataEnvelope<MarketplaceItem>> {
-    return this.request('GET', `/api/v1/marketplace/${encodeURIComponent(id)}`, {}, options);
-  }
-
-  install(id: number | string, options?: RequestOptions): Promise<DataEnvelope<Record<string, unknown>>> {
-    return this.request('POST', `/api/v1/marketplace/${encodeURIComponent(id)}/install`, {}, options);
   }
 }
