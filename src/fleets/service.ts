@@ -114,40 +114,51 @@ export async function createFleet(
   options: InputOptions = {},
 ): Promise<FleetWithCount> {
   const data = parseInput(createFleetInput, input, options.fieldNames);
-  const fleet = await ctx.prisma.$transaction(async (tx) => {
-    let existing = 0;
-    if (ctx.plan !== undefined) {
-      // The lock makes concurrent creations of one account count one after the other, so
-      // they cannot both take the last place of the quota.
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${fleetQuotaLockClass}, ${ctx.tenant.accountId})`;
-      existing = await tx.fleet.count({ where: tenantWhere(ctx.tenant) });
-      assertWithinQuota(ctx.plan, 'fleetsActive', existing);
-    }
-    const created = await tx.fleet.create({
-      data: {
-        accountId: ctx.tenant.accountId,
-        livemode: ctx.tenant.livemode,
-        name: data.name,
-        description: data.description,
-        maxAgents: data.maxAgents,
-        autoScale: data.autoScale,
-      },
-    });
-    await recordEvent(tx, ctx.tenant, 'fleet.created', {
-      fleet_id: created.id,
-      fleet_name: created.name,
-      max_agents: created.maxAgents,
-      auto_scale: created.autoScale,
-    } satisfies FleetCreatedData);
-    if (ctx.plan !== undefined) {
-      await reportThresholds(tx, ctx.tenant, ctx.plan, 'fleetsActive', existing + 1);
-    }
-
-    return created;
-  });
+  const fleet = await ctx.prisma.$transaction((tx) => createFleetInTransaction(tx, ctx, data));
   ctx.log.info({ fleetId: fleet.id, accountId: fleet.accountId }, 'created fleet');
 
   return { ...fleet, agentCount: 0 };
+}
+
+/**
+ * Creates a fleet from checked fields inside `tx`, enforcing the plan's fleet quota and
+ * raising fleet.created, so that callers with a transaction of their own (marketplace
+ * installs) follow the same rules as `createFleet`.
+ */
+export async function createFleetInTransaction(
+  tx: Prisma.TransactionClient,
+  ctx: ServiceContext,
+  data: Pick<Fleet, 'name' | 'description' | 'maxAgents' | 'autoScale'>,
+): Promise<Fleet> {
+  let existing = 0;
+  if (ctx.plan !== undefined) {
+    // The lock makes concurrent creations of one account count one after the other, so
+    // they cannot both take the last place of the quota.
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${fleetQuotaLockClass}, ${ctx.tenant.accountId})`;
+    existing = await tx.fleet.count({ where: tenantWhere(ctx.tenant) });
+    assertWithinQuota(ctx.plan, 'fleetsActive', existing);
+  }
+  const created = await tx.fleet.create({
+    data: {
+      accountId: ctx.tenant.accountId,
+      livemode: ctx.tenant.livemode,
+      name: data.name,
+      description: data.description,
+      maxAgents: data.maxAgents,
+      autoScale: data.autoScale,
+    },
+  });
+  await recordEvent(tx, ctx.tenant, 'fleet.created', {
+    fleet_id: created.id,
+    fleet_name: created.name,
+    max_agents: created.maxAgents,
+    auto_scale: created.autoScale,
+  } satisfies FleetCreatedData);
+  if (ctx.plan !== undefined) {
+    await reportThresholds(tx, ctx.tenant, ctx.plan, 'fleetsActive', existing + 1);
+  }
+
+  return created;
 }
 
 /**

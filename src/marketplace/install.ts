@@ -3,11 +3,11 @@ import type { Principal } from '../auth/principal.js';
 import { hasScope, type Scope } from '../auth/scopes.js';
 import type { ServiceContext } from '../context.js';
 import { insufficientScope, notFound, ValidationError, type FieldIssue } from '../errors.js';
-import type { FleetCreatedData, MarketplaceInstalledData } from '../events/catalogue.js';
+import type { MarketplaceInstalledData } from '../events/catalogue.js';
 import { recordEvent } from '../events/outbox.js';
+import { createFleetInTransaction } from '../fleets/service.js';
 import type { Agent, Fleet, MarketplaceInstallation, MarketplaceItem, Prisma, Tool, WebhookEndpoint } from '../generated/prisma/client.js';
 import { insertHttpTool, registerInput, type HttpToolRegistration } from '../tools/service.js';
-import { assertWithinQuota, reportThresholds } from '../usage/service.js';
 import { insertWebhookEndpoint } from '../webhooks/service.js';
 import type {
   AgentManifest,
@@ -187,7 +187,12 @@ async function createResources(
     }
     case 'fleet_template': {
       const manifest = item.manifest as unknown as FleetTemplateManifest;
-      const fleet = await createTemplateFleet(tx, ctx, manifest.fleet);
+      const fleet = await createFleetInTransaction(tx, ctx, {
+        name: manifest.fleet.name,
+        description: manifest.fleet.description,
+        maxAgents: manifest.fleet.max_agents,
+        autoScale: manifest.fleet.auto_scale,
+      });
       resources.fleet_id = fleet.id;
       for (const agent of manifest.agents) {
         resources.agent_ids.push((await createManifestAgent(tx, ctx, agent, fleet.id)).id);
@@ -241,37 +246,6 @@ function createManifestTool(
     inputSchema: tool.input_schema as HttpToolRegistration['inputSchema'],
     http: tool.http,
   });
-}
-
-/**
- * Creates the fleet of a fleet template, with the fleet quota and the `fleet.created`
- * event. It writes the `fleets` row itself because the fleets domain has no creation
- * function yet. Point it at that function once there is one.
- */
-async function createTemplateFleet(
-  tx: Prisma.TransactionClient,
-  ctx: ServiceContext,
-  fleet: FleetTemplateManifest['fleet'],
-): Promise<Fleet> {
-  const tenant = { accountId: ctx.tenant.accountId, livemode: ctx.tenant.livemode };
-  const existing = ctx.plan === undefined ? 0 : await tx.fleet.count({ where: tenant });
-  if (ctx.plan !== undefined) {
-    assertWithinQuota(ctx.plan, 'fleetsActive', existing);
-  }
-  const created = await tx.fleet.create({
-    data: { ...tenant, name: fleet.name, description: fleet.description, maxAgents: fleet.max_agents, autoScale: fleet.auto_scale },
-  });
-  await recordEvent(tx, ctx.tenant, 'fleet.created', {
-    fleet_id: created.id,
-    fleet_name: created.name,
-    max_agents: created.maxAgents,
-    auto_scale: created.autoScale,
-  } satisfies FleetCreatedData);
-  if (ctx.plan !== undefined) {
-    await reportThresholds(tx, ctx.tenant, ctx.plan, 'fleetsActive', existing + 1);
-  }
-
-  return created;
 }
 
 /** Loads what an installation created; resources deleted since are left out. */
