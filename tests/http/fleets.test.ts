@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gated, reply, startModelServer, type ModelServer, type ModelTurn } from '../support/model-server.js';
+import { computed, gated, reply, startModelServer, type ModelServer, type ModelTurn } from '../support/model-server.js';
 import { call, createTestAccount, graphql, startServer, type TestServer } from '../support/server.js';
 import { subscribeOverWebSocket } from '../support/subscriptions.js';
 import { waitUntil } from '../support/webhooks.js';
@@ -34,6 +34,16 @@ function systemPromptOf(request: { body: any }): string {
 
 function userMessageOf(request: { body: any }): string {
   return request.body.messages.at(-1).content as string;
+}
+
+/**
+ * Scripts `count` gated replies of "<task> done.", each built from the request it answers,
+ * because agents working at the same time reach the model in no fixed order.
+ */
+function echoDone(count: number, open: Promise<void>): ModelTurn[] {
+  return Array.from({ length: count }, () =>
+    gated(open, computed((body) => reply(`${String(body.messages.at(-1)!.content)} done.`))),
+  );
 }
 
 describe('fleets', () => {
@@ -371,7 +381,7 @@ describe('fleets', () => {
     it('hands round-robin tasks to agents in turn', async () => {
       const { fleet, agents } = await fleetOfThree();
       const gate = createGate();
-      model.script(...['one', 'two', 'three', 'four'].map((word) => gated(gate.open, reply(`Task ${word} done.`))));
+      model.script(...echoDone(4, gate.open));
       const before = model.requests.length;
       const runs = [];
       for (const word of ['one', 'two', 'three', 'four']) {
@@ -398,8 +408,11 @@ describe('fleets', () => {
         expect(run.steps[0].agent_id).toBe(order[index]!.id);
         expect(run.result.output).toBe(`Task ${['one', 'two', 'three', 'four'][index]} done.`);
       }
+      // The first three tasks run at once and reach the model in any order; the fourth
+      // starts only after the first agent is free again.
       const requests = model.requests.slice(before);
-      expect(requests.map((request) => userMessageOf(request))).toEqual(['Task one', 'Task two', 'Task three', 'Task four']);
+      expect(requests.slice(0, 3).map((request) => userMessageOf(request)).sort()).toEqual(['Task one', 'Task three', 'Task two']);
+      expect(userMessageOf(requests[3]!)).toBe('Task four');
       expect(systemPromptOf(requests[3]!)).toContain(`You are ${agents[0]!.agent_name}`);
       expect((await call(server, 'GET', `/api/v1/fleets/${fleet.id}`, { token: key })).body.data.tasks_completed).toBe(4);
     });
@@ -408,7 +421,7 @@ describe('fleets', () => {
       const fleet = await createFleet({ max_agents: 1, auto_scale: true });
       const first = await addAgent(fleet.id, 'Primary');
       const gate = createGate();
-      model.script(...[1, 2, 3, 4].map((number) => gated(gate.open, reply(`Done ${number}.`))));
+      model.script(...echoDone(4, gate.open));
       const before = model.requests.length;
       const runs = [];
       for (const number of [1, 2, 3, 4]) {
@@ -429,7 +442,9 @@ describe('fleets', () => {
       expect(finished[0].steps[0].agent_id).toBe(first.id);
       expect(finished[1].steps[0].agent_name).toBe('Primary (auto-scaled #2)');
       expect(finished[2].steps[0].agent_name).toBe('Primary (auto-scaled #3)');
-      expect(systemPromptOf(model.requests[before + 1]!)).toContain('You are Primary (auto-scaled #2)');
+      const secondJob = model.requests.slice(before).find((request) => userMessageOf(request) === 'Job 2')!;
+      expect(systemPromptOf(secondJob)).toContain('You are Primary (auto-scaled #2)');
+      expect(finished.map((run) => run.result.output)).toEqual(['Job 1 done.', 'Job 2 done.', 'Job 3 done.', 'Job 4 done.']);
 
       const idle = await waitUntil(
         async () => {

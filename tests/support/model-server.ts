@@ -48,7 +48,15 @@ export type ModelTurn =
   /** Streams `before`, then sends nothing more until the client gives up. */
   | { kind: 'stall'; before: string[] }
   /** Sends `writes` as the body of an event stream, byte for byte, one write each. */
-  | { kind: 'raw_stream'; writes: string[] };
+  | { kind: 'raw_stream'; writes: string[] }
+  /** Builds the turn from the request body, for requests whose arrival order is not fixed. */
+  | { kind: 'computed'; build: (body: ChatCompletionBody) => ModelTurn };
+
+/** The parts of a chat completion request that computed turns read. */
+export interface ChatCompletionBody {
+  model: string;
+  messages: { role: string; content: unknown }[];
+}
 
 const defaultUsage: Usage = { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 };
 
@@ -76,6 +84,11 @@ export function streamError(message: string, before: string[] = []): ModelTurn {
 /** Scripts a turn whose response starts only after `delayMs`. */
 export function slow(delayMs: number, then: ModelTurn): ModelTurn {
   return { kind: 'slow', delayMs, then };
+}
+
+/** Scripts a turn built from the request it answers. */
+export function computed(build: (body: ChatCompletionBody) => ModelTurn): ModelTurn {
+  return { kind: 'computed', build };
 }
 
 /** Scripts a turn that waits for `open` before it responds with `then`. */
@@ -283,7 +296,11 @@ export async function startModelServer(): Promise<ModelServer> {
 
       return;
     }
-    while (turn.kind === 'slow' || turn.kind === 'gated') {
+    while (turn.kind === 'slow' || turn.kind === 'gated' || turn.kind === 'computed') {
+      if (turn.kind === 'computed') {
+        turn = turn.build(received.body as ChatCompletionBody);
+        continue;
+      }
       if (turn.kind === 'slow') {
         await delay(turn.delayMs);
       } else {
