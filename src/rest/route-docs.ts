@@ -12,6 +12,7 @@ export const apiTags = {
   tools: 'The tool catalogue: search, details, execution and HTTP tools of the account',
   usage: 'Usage in the current billing period and per day',
   webhooks: 'Webhook endpoints, their deliveries and delivery attempts',
+  voice: 'Voice rooms, outbound calls, speech synthesis and transcription',
   auth: 'Credentials: OAuth 2.0 tokens and legacy session tokens',
   meta: 'This document',
 } as const;
@@ -32,7 +33,7 @@ export interface ResponseDocs {
    */
   stream?: z.ZodType;
   /** Documents the body as `schema` without the `application/json` media type. */
-  mediaType?: 'application/json';
+  mediaType?: 'application/json' | 'audio/wav' | 'text/xml';
 }
 
 /**

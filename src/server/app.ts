@@ -18,6 +18,7 @@ import { builtinTools } from '../tools/builtin/index.js';
 import { createOutboundNetwork, parseCidrs } from '../tools/network.js';
 import { createDeliveryWorker } from '../webhooks/worker.js';
 import { syncBuiltinTools, type ToolRuntime } from '../tools/service.js';
+import { createVoiceRuntime } from '../voice/runtime.js';
 import { bootstrapLocalAccount } from './bootstrap.js';
 import { useApiReference } from './plugins/api-reference.js';
 import { useBodyLimit } from './plugins/body-limit.js';
@@ -73,6 +74,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
   });
   const usage = new UsageRecorder();
   const models = createModelRuntime(config);
+  const voice = await createVoiceRuntime(config.voice, log);
   const events = createEventBus({ redisUrl: config.redisUrl, channelPrefix: config.redisKeyPrefix, log });
   const deliveryWorker = createDeliveryWorker({
     prisma,
@@ -103,6 +105,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     log,
     tools,
     models,
+    voice,
     requestIdOf: () => requestScope.getStore()?.requestId,
   });
 
@@ -128,7 +131,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
       try {
         const principal = await principalOf(request, prisma, log);
 
-        return createGraphQLContext({ prisma, config, log, principal, tools, models, usage, events });
+        return createGraphQLContext({ prisma, config, log, principal, tools, models, voice, usage, events });
       } catch (error) {
         throw isAppError(error) ? error.asRequestError() : error;
       }

@@ -8,6 +8,7 @@ import { json } from '../rest/responses.js';
 import { publicRoute, type RouteList } from '../rest/router.js';
 import { toolRoutes } from '../tools/routes.js';
 import { usageRoutes } from '../usage/routes.js';
+import { voiceRoutes } from '../voice/routes.js';
 import { webhookRoutes } from '../webhooks/routes.js';
 import { UsageRecorder } from './plugins/rate-limit.js';
 
@@ -34,6 +35,7 @@ export function restRoutes(usage: UsageRecorder): RouteList {
     ...toolRoutes,
     ...usageRoutes(usage),
     ...webhookRoutes,
+    ...voiceRoutes,
   ];
   let document: OpenApiDocument | undefined;
   routes.push(
