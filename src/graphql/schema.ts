@@ -7,6 +7,7 @@ import '../tools/graphql.js';
 import '../events/graphql.js';
 import '../webhooks/graphql.js';
 import '../usage/graphql.js';
+import '../voice/graphql.js';
 
 let schema: GraphQLSchema | undefined;
 

@@ -18,6 +18,7 @@ import { builtinTools } from '../tools/builtin/index.js';
 import { createOutboundNetwork, parseCidrs } from '../tools/network.js';
 import { createDeliveryWorker } from '../webhooks/worker.js';
 import { syncBuiltinTools, type ToolRuntime } from '../tools/service.js';
+import { createRoomSockets } from '../voice/room-socket.js';
 import { createVoiceRuntime } from '../voice/runtime.js';
 import { bootstrapLocalAccount } from './bootstrap.js';
 import { useApiReference } from './plugins/api-reference.js';
@@ -168,7 +169,8 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     });
   });
 
-  const sockets = attachWebSocketServer(server, yoga as never, { prisma, log, limiter });
+  const roomSockets = createRoomSockets({ prisma, log, models, voice });
+  const sockets = attachWebSocketServer(server, yoga as never, { prisma, log, limiter }, [roomSockets]);
   dispatcher.start();
   deliveryWorker.start();
 

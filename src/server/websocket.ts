@@ -1,4 +1,5 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import type { ConnectionInitMessage } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -35,17 +36,38 @@ export function connectionCredential(
   return value.replace(/^Bearer\s+/i, '').trim();
 }
 
+/** A WebSocket endpoint besides `/graphql`, such as the voice room socket. */
+export interface SocketRoute {
+  matches(pathname: string): boolean;
+  server: WebSocketServer;
+  close(): Promise<void>;
+}
+
 /**
  * Serves GraphQL over WebSocket (the graphql-ws protocol) on `/graphql` of `server`,
- * running each operation through Yoga's plugins. A connection whose credential is
- * invalid is closed with 4403 at connection_init.
+ * running each operation through Yoga's plugins, and hands upgrades of other paths to
+ * the first of `routes` that matches them; any other path is answered 404. A GraphQL
+ * connection whose credential is invalid is closed with 4403 at connection_init.
  */
 export function attachWebSocketServer(
   server: Server,
   yoga: YogaServerInstance<Record<string, unknown>, Record<string, unknown>>,
   deps: { prisma: PrismaClient; log: Logger; limiter: RateLimitService },
+  routes: readonly SocketRoute[] = [],
 ): { close(): Promise<void> } {
-  const webSocketServer = new WebSocketServer({ server, path: '/graphql' });
+  // Each server takes its upgrades from the listener below: a `ws` server bound to the
+  // HTTP server with a `path` would answer 400 to the other endpoints' upgrades.
+  const webSocketServer = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const pathname = new URL(request.url ?? '/', 'http://websocket').pathname;
+    const target = pathname === '/graphql' ? webSocketServer : routes.find((entry) => entry.matches(pathname))?.server;
+    if (target === undefined) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+
+      return;
+    }
+    target.handleUpgrade(request, socket, head, (client) => target.emit('connection', client, request));
+  });
   const disposable = useServer(
     {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
@@ -104,6 +126,7 @@ export function attachWebSocketServer(
         client.close(1001, 'server shutting down');
       }
       await disposable.dispose();
+      await Promise.all(routes.map((entry) => entry.close()));
     },
   };
 }
