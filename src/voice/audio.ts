@@ -1,5 +1,8 @@
-import { WaveFile } from 'wavefile';
+import wavefile from 'wavefile';
 import { AppError, ErrorCode } from '../errors.js';
+
+// wavefile is a CommonJS module, whose named exports Node's ESM loader cannot see.
+const { WaveFile } = wavefile;
 
 /** Facts of a WAV file that callers check or report. */
 export interface WavInfo {

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WaveFile } from 'wavefile';
+import wavefile from 'wavefile';
 import { reply, startModelServer, type ModelServer } from '../support/model-server.js';
 import { startTwilioServer, type PlacedCall, type TwilioServer } from '../support/twilio-server.js';
 import { call, createTestAccount, graphql, startServer, type TestServer } from '../support/server.js';
+
+const { WaveFile } = wavefile;
 
 type Response = Awaited<ReturnType<typeof call>>;
 

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WaveFile } from 'wavefile';
+import wavefile from 'wavefile';
 import { reply, startModelServer, type ModelServer } from '../support/model-server.js';
 import { joinRoom, type RoomClient } from '../support/room-client.js';
 import { espeak, startSpeechServer, type SpeechServer } from '../support/speech-server.js';
 import { call, createTestAccount, graphql, startServer, type TestServer } from '../support/server.js';
+
+const { WaveFile } = wavefile;
 
 type Response = Awaited<ReturnType<typeof call>>;
 

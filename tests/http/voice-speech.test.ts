@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WaveFile } from 'wavefile';
+import wavefile from 'wavefile';
+import { Client } from '../../clients/typescript/src/index.js';
+import { conformingFetch, type Violation } from '../support/openapi-conformance.js';
 import { startSpeechServer, type SpeechServer } from '../support/speech-server.js';
 import { call, createTestAccount, startServer, type TestServer } from '../support/server.js';
+
+const { WaveFile } = wavefile;
 
 type Response = Awaited<ReturnType<typeof call>>;
 
@@ -186,5 +190,22 @@ describe('speech engines', () => {
     } finally {
       await bare.stop();
     }
+  });
+
+  it('SDK speaks, creates and lists rooms', async () => {
+    const violations: Violation[] = [];
+    const document = (await call(server, 'GET', '/api/v1/openapi.json')).body;
+    const client = new Client({ apiKey: key, baseUrl: server.url, fetch: conformingFetch(document, violations) });
+    const audio = await client.voice.speak({ text: 'Spoken through the SDK', voice_engine: 'kokoro' });
+    expect(wavInfo(Buffer.from(audio)).dataBytes).toBeGreaterThan(10_000);
+    const created = await client.voice.rooms.create({ name: 'SDK room', max_participants: 3 });
+    expect(created.data.join_token).toMatch(/^vrt_/);
+    const listed = await client.voice.rooms.list({ per_page: 100 });
+    expect(listed.data.map((room) => room.id)).toContain(created.data.id);
+    const closed = await client.voice.rooms.close(created.data.id);
+    expect(closed.data.status).toBe('closed');
+    const calls = await client.voice.calls.list();
+    expect(calls.meta.total).toBe(0);
+    expect(violations).toEqual([]);
   });
 });

@@ -5,7 +5,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { WaveFile } from 'wavefile';
+import wavefile from 'wavefile';
+
+// wavefile is a CommonJS module, whose named exports Node's ESM loader cannot see.
+const { WaveFile } = wavefile;
 
 /**
  * A loopback server that speaks the wire formats of the speech providers the voice

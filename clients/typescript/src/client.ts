@@ -3,7 +3,8 @@ import type { paths } from './generated/openapi.js';
 import { GraphQLClient, type WebSocketConstructor } from './graphql-client.js';
 import { Agents } from './resources/agents.js';
 import { Chat } from './resources/chat.js';
-import { Fleets, Marketplace, Voice } from './resources/planned.js';
+import { Fleets, Marketplace } from './resources/planned.js';
+import { Voice } from './resources/voice.js';
 import { Tools } from './resources/tools.js';
 import { Usage } from './resources/usage.js';
 import { Webhooks } from './resources/webhooks.js';
@@ -85,7 +86,7 @@ export class Client {
     this.usage = new Usage(rest, transport);
     this.webhooks = new Webhooks(rest, transport);
     this.fleets = new Fleets(transport, this.baseUrl);
-    this.voice = new Voice(transport, this.baseUrl);
+    this.voice = new Voice(rest, transport);
     this.marketplace = new Marketplace(transport, this.baseUrl);
     this.graphql = new GraphQLClient(transport, { url: `${this.baseUrl}/graphql`, webSocketImpl: options.webSocketImpl });
   }
