@@ -14,9 +14,9 @@ const spokenGuidance =
   'You are speaking in a live voice conversation. Answer in a few short spoken sentences, without lists, markup or links.';
 
 /**
- * Asks the chat model for the agent's next spoken line. The agent's own earlier lines,
- * those of `agentSpeaker`, are assistant messages; everyone else's are user messages
- * prefixed with the speaker's name, so that the model can tell the participants apart.
+ * Asks the chat model for the agent's next spoken line. Lines of `agentSpeaker` become
+ * assistant messages. Everyone else's become user messages prefixed with the speaker's
+ * name, so that the model can tell the participants apart.
  */
 export async function agentAnswer(
   models: ModelRuntime,

@@ -50,7 +50,7 @@ function tenantWhere(ctx: ServiceContext) {
   return { accountId: ctx.tenant.accountId, livemode: ctx.tenant.livemode };
 }
 
-/** The paths of a call's Twilio callbacks, below the server's public base URL. */
+/** Builds the paths of a call's Twilio callbacks, below the server's public base URL. */
 export function twilioCallbackPaths(callId: number) {
   const base = `/api/v1/voice/twilio/calls/${callId}`;
 
@@ -76,7 +76,7 @@ function configuredTwilio(runtime: VoiceRuntime): ConfiguredTwilio {
  * the engine and the telephony provider (503 naming their settings), the plan's voice
  * minutes (403). The call is recorded as queued before the provider is asked, so that
  * its callbacks always find it; `voice.call.started` fires once the provider accepted it.
- * A call the provider rejects is recorded as failed and answered with 502.
+ * A call the provider rejects is recorded as failed, and the request gets 502.
  */
 export async function startCall(
   ctx: ServiceContext,

@@ -23,7 +23,7 @@ function tenantWhere(ctx: ServiceContext) {
   return { accountId: ctx.tenant.accountId, livemode: ctx.tenant.livemode };
 }
 
-/** The WebSocket path that participants of room `id` connect to. */
+/** Builds the WebSocket path that participants of room `id` connect to. */
 export function roomSocketPath(id: number): string {
   return `/api/v1/voice/rooms/${id}/socket`;
 }

@@ -37,7 +37,7 @@ export const e164Pattern = /^\+[1-9][0-9]{7,14}$/;
 /**
  * A SIP or SIPS URI of the form `sip:user@host`, with an optional port and URI
  * parameters. The user part takes the unreserved and user-unreserved characters of
- * RFC 3261 and percent escapes; the host is a domain name, an IPv4 address or an IPv6
+ * RFC 3261 and percent escapes. The host is a domain name, an IPv4 address or an IPv6
  * reference in brackets.
  */
 export const sipUriPattern =

@@ -30,8 +30,8 @@ export const transcribableTypes = Object.keys(fileNames);
 
 /**
  * Sends audio as the `file` part of a multipart form, with `model` and
- * `response_format=json`, and returns the `text` of the JSON answer, as OpenAI,
- * faster-whisper servers and whisper.cpp's server answer it.
+ * `response_format=json`, and returns the `text` field of the JSON response, which is
+ * the shape of OpenAI's transcription API.
  */
 export function createTranscriber(options: TranscriptionOptions): Transcriber {
   const unavailableReason =
@@ -68,7 +68,7 @@ export function createTranscriber(options: TranscriptionOptions): Transcriber {
       }
       const text = (parsed as { text?: unknown } | undefined)?.text;
       if (typeof text !== 'string') {
-        throw new AppError(ErrorCode.UpstreamError, 'The speech-to-text server answered without a "text" field');
+        throw new AppError(ErrorCode.UpstreamError, 'The speech-to-text server returned JSON without a "text" field');
       }
 
       return text.trim();

@@ -22,12 +22,12 @@ export async function appendUtterance(
   await db.voiceUtterance.create({ data: { ...owner, speaker: line.speaker, text: line.text } });
 }
 
-/** Every line of a room or call, oldest first. */
+/** Loads every line of a room or call, oldest first. */
 export async function loadTranscript(prisma: PrismaClient, owner: { roomId: number } | { callId: number }): Promise<TranscriptLine[]> {
   return prisma.voiceUtterance.findMany({ where: owner, orderBy: { id: 'asc' }, select: { speaker: true, text: true } });
 }
 
-/** The latest `limit` lines, oldest first, for an agent's prompt. */
+/** Loads the latest `limit` lines, oldest first, for an agent's prompt. */
 export async function recentLines(
   prisma: PrismaClient,
   owner: { roomId: number } | { callId: number },

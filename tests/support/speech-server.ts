@@ -12,10 +12,10 @@ const { WaveFile } = wavefile;
 
 /**
  * A loopback server that speaks the wire formats of the speech providers the voice
- * engines call, and answers with real speech that espeak-ng produces:
+ * engines call, and returns real speech that espeak-ng produces:
  *
- * - `POST /v1/audio/speech`: OpenAI's speech endpoint, as Kokoro-FastAPI and Orpheus-FastAPI
- *   serve it (JSON `model`, `input`, `voice`, `response_format`; WAV back).
+ * - `POST /v1/audio/speech`: OpenAI's speech endpoint, which self-hosted Kokoro and
+ *   Orpheus servers expose (JSON `model`, `input`, `voice`, `response_format`; WAV back).
  * - `POST /tts/bytes`: Cartesia's bytes endpoint (`Cartesia-Version` and a bearer key;
  *   JSON `model_id`, `transcript`, `voice`, `output_format`; WAV back).
  * - `POST /v1/text-to-speech/{voice_id}?output_format=pcm_22050`: ElevenLabs (`xi-api-key`;
@@ -56,7 +56,7 @@ export async function espeak(text: string): Promise<Buffer> {
   }
 }
 
-/** The samples of a WAV file without its header, as raw 16-bit PCM. */
+/** Strips the header of a WAV file, leaving raw 16-bit PCM samples. */
 function pcmOf(wav: Buffer): Buffer {
   const file = new WaveFile(wav);
 

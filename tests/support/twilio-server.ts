@@ -8,7 +8,7 @@ import twilio from 'twilio';
  * A loopback stand-in for Twilio's Programmable Voice API. It serves
  * `POST /2010-04-01/Accounts/{AccountSid}/Calls.json` (HTTP Basic with the account SID
  * and auth token, form parameters To, From, Url, StatusCallback, StatusCallbackEvent)
- * and answers with a call resource in JSON. The test then plays the far end: it sends
+ * and returns a call resource in JSON. The test then plays the far end: it sends
  * the status callbacks and fetches the TwiML, each form-encoded and signed with
  * `X-Twilio-Signature` as Twilio signs them.
  */
@@ -18,9 +18,9 @@ export interface TwilioServer {
   authToken: string;
   fromNumber: string;
   calls: PlacedCall[];
-  /** Answers the next Calls.json request with this HTTP status and Twilio error body. */
+  /** Makes the next Calls.json request fail with this HTTP status and a Twilio error body. */
   failNext(status: number, message: string): void;
-  /** Sends a signed status callback and returns the HTTP status of the answer. */
+  /** Sends a signed status callback and returns the HTTP status of the response. */
   sendStatus(call: PlacedCall, status: string, extra?: Record<string, string>): Promise<number>;
   /** Posts signed parameters to `url` and returns the TwiML answer parsed. */
   requestTwiml(call: PlacedCall, url: string, extra?: Record<string, string>): Promise<TwimlResult>;

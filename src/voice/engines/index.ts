@@ -26,8 +26,8 @@ export async function createSpeechEngines(settings: VoiceSettings, log: Logger):
 }
 
 /**
- * The engine for a room or call: its `voice_engine`, or the local engine when it names
- * none. An engine that cannot be used raises 503 with the reason.
+ * Returns the engine for a room or call: its `voice_engine`, or the local engine when it
+ * names none. An engine that cannot be used raises 503 with the reason.
  */
 export function speechEngineFor(engines: SpeechEngines, name: SpeechEngineName | null): SpeechEngine {
   const engine = engines.get(name ?? 'espeak');

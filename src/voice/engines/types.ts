@@ -24,8 +24,8 @@ export interface SynthesizedSpeech {
 export interface SpeechEngine {
   readonly name: SpeechEngineName;
   /**
-   * `undefined` when the engine can be used; otherwise the reason it cannot, naming the
-   * settings or package that would make it usable, which requests get as a 503.
+   * Reason the engine cannot be used, or `undefined` when it can. The reason names the
+   * settings or package that would make it usable, and requests get it as a 503.
    */
   readonly unavailableReason: string | undefined;
   synthesize(request: SpeechRequest): Promise<SynthesizedSpeech>;

@@ -19,7 +19,7 @@ export interface ConfiguredTwilio {
   apiBaseUrl: string;
 }
 
-/** The settings that are still missing before calls to phone numbers can be placed. */
+/** Lists the settings still missing before calls to phone numbers can be placed. */
 export function missingTwilioSettings(settings: TwilioSettings): string[] {
   return [
     ...(settings.accountSid === undefined ? ['TWILIO_ACCOUNT_SID'] : []),
@@ -30,9 +30,9 @@ export function missingTwilioSettings(settings: TwilioSettings): string[] {
 
 export interface PlaceCallRequest {
   to: string;
-  /** Where Twilio fetches the TwiML of the answered call. */
+  /** URL of the TwiML that Twilio fetches once the callee picks up. */
   twimlUrl: string;
-  /** Where Twilio sends the call's status changes. */
+  /** URL that receives the call's status changes. */
   statusCallbackUrl: string;
   timeoutMs: number;
 }
@@ -108,7 +108,8 @@ export function playAndListen(clipUrl: string, gatherUrl: string): string {
   const response = new twilio.twiml.VoiceResponse();
   response.play(clipUrl);
   response.gather({ input: ['speech'], action: gatherUrl, method: 'POST', speechTimeout: 'auto' });
-  // Reached only when the callee said nothing: ask again through the same action.
+  // Twilio reaches this verb only when the gather heard no speech, and the gather
+  // action hangs up on a request without speech.
   response.redirect({ method: 'POST' }, gatherUrl);
 
   return response.toString();

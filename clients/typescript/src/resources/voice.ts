@@ -16,7 +16,7 @@ export class VoiceCalls extends Resource {
     return data!;
   }
 
-  /** One page of calls, newest first. */
+  /** Lists one page of calls, newest first. */
   async list(query: QueryOf<'listVoiceCalls'> = {}, options?: RequestOptions): Promise<ResponseOf<'listVoiceCalls'>> {
     const { data } = await this.rest.GET('/api/v1/voice/calls', { params: { query }, fetch: this.fetchWith(options) });
 
@@ -39,7 +39,7 @@ export class VoiceRooms extends Resource {
     return data!;
   }
 
-  /** One page of active rooms, oldest first. */
+  /** Lists one page of active rooms, oldest first. */
   async list(query: QueryOf<'listVoiceRooms'> = {}, options?: RequestOptions): Promise<ResponseOf<'listVoiceRooms'>> {
     const { data } = await this.rest.GET('/api/v1/voice/rooms', { params: { query }, fetch: this.fetchWith(options) });
 
