@@ -231,4 +231,48 @@ describe('voice rooms', () => {
     const readOnly = await createTestAccount(server, { key: { scopes: ['voice:read'] } });
     expectError(await call(server, 'POST', '/api/v1/voice/rooms', { token: readOnly.key, json: { name: 'x' } }), 403, 'insufficient_scope');
   });
+
+  it('creates, reads and closes rooms in GraphQL', async () => {
+    const agentGlobalId = Buffer.from(`Agent:${agentId}`).toString('base64');
+    const created = await graphql(
+      server,
+      `mutation ($agent: ID) { createVoiceRoom(input: { name: "Graph room", maxParticipants: 4, agentId: $agent }) {
+        joinToken joinUrl room { id databaseId name status maxParticipants participants voiceEngine transcript agent { name } }
+      } }`,
+      { token: key, variables: { agent: agentGlobalId } },
+    );
+    expect(created.body.errors).toBeUndefined();
+    const payload = created.body.data.createVoiceRoom;
+    expect(payload.joinToken).toMatch(/^vrt_/);
+    expect(payload.room).toMatchObject({
+      name: 'Graph room',
+      status: 'active',
+      maxParticipants: 4,
+      participants: 0,
+      voiceEngine: null,
+      transcript: '',
+      agent: { name: 'Concierge' },
+    });
+    const listed = await graphql(server, `{ voiceRooms(first: 100) { totalCount edges { node { id name } } } }`, { token: key });
+    expect(listed.body.data.voiceRooms.edges.map((edge: { node: { id: string } }) => edge.node.id)).toContain(payload.room.id);
+
+    const foreign = await graphql(server, `query ($id: ID!) { voiceRoom(id: $id) { name } }`, { token: otherKey, variables: { id: payload.room.id } });
+    expect(foreign.body.errors[0].extensions.code).toBe('resource_not_found');
+    const foreignNode = await graphql(server, `query ($id: ID!) { node(id: $id) { id } }`, { token: otherKey, variables: { id: payload.room.id } });
+    expect(foreignNode.body.data.node).toBeNull();
+    const foreignAgent = await graphql(
+      server,
+      `mutation ($agent: ID) { createVoiceRoom(input: { name: "Theirs", agentId: $agent }) { room { id } } }`,
+      { token: otherKey, variables: { agent: agentGlobalId } },
+    );
+    expect(foreignAgent.body.errors[0].extensions.code).toBe('resource_not_found');
+
+    const closed = await graphql(server, `mutation ($id: ID!) { closeVoiceRoom(input: { id: $id }) { room { status closedAt } } }`, {
+      token: key,
+      variables: { id: payload.room.id },
+    });
+    expect(closed.body.data.closeVoiceRoom.room.status).toBe('closed');
+    expect(closed.body.data.closeVoiceRoom.room.closedAt).not.toBeNull();
+  });
 });
+
