@@ -25,6 +25,9 @@ export const RoomCloseCode = {
 /**
  * The participants connected to this server instance, by room. Broadcasts reach only
  * these connections.
+ *
+ * NOTE: with several instances, participants of one room must reach the same instance
+ * (sticky routing on the room path), because broadcasts do not cross instances yet.
  */
 export class RoomHub {
   private readonly rooms = new Map<number, Map<WebSocket, string>>();

@@ -126,7 +126,10 @@ export function createRoomSockets(deps: RoomSocketDependencies) {
     });
   }
 
-  /** Admits a participant unless the room is full, counting only those still connected. */
+  /**
+   * Admits a participant unless the room is full, counting only those still connected.
+   * NOTE: a participant of an instance that crashed stays counted until the room closes.
+   */
   async function admit(room: VoiceRoom, name: string): Promise<number | undefined> {
     return deps.prisma.$transaction(async (tx) => {
       // The row lock makes concurrent joins of one room count one after another.
@@ -182,6 +185,12 @@ export function createRoomSockets(deps: RoomSocketDependencies) {
       return;
     }
     const agent = room.agentId === null ? null : await deps.prisma.agent.findUnique({ where: { id: room.agentId } });
+    if (socket.readyState !== socket.OPEN) {
+      // The participant left while being admitted, so its place is given back at once.
+      await deps.prisma.voiceParticipant.update({ where: { id: participantId }, data: { leftAt: new Date() } });
+
+      return;
+    }
     deps.voice.rooms.add(room.id, socket, name);
     send(socket, {
       type: 'joined',
