@@ -81,6 +81,36 @@ export interface Config {
   fleetStepMaxAttempts: number;
   /** The maximum number of agents a fleet reaches through auto-scaling. */
   fleetAutoScaleMaxAgents: number;
+  /** Speech engines, speech to text and telephony. */
+  voice: VoiceSettings;
+}
+
+/** An engine behind an OpenAI-compatible `/v1/audio/speech` endpoint (Kokoro, Orpheus). */
+export interface OpenAISpeechSetting {
+  /** `undefined` leaves the engine off. */
+  baseUrl: string | undefined;
+  apiKey: string | undefined;
+  model: string;
+  voice: string;
+}
+
+export interface VoiceSettings {
+  /** The espeak-ng program of the local engine, a name on `PATH` or a file path. */
+  espeakPath: string;
+  espeakVoice: string;
+  kokoro: OpenAISpeechSetting;
+  orpheus: OpenAISpeechSetting;
+  cartesia: { baseUrl: string; apiKey: string | undefined; voice: string | undefined; model: string; apiVersion: string };
+  elevenlabs: { baseUrl: string; apiKey: string | undefined; voice: string | undefined; model: string };
+  /** Speech to text at an OpenAI-compatible `/v1/audio/transcriptions`; `undefined` turns it off. */
+  sttBaseUrl: string | undefined;
+  sttApiKey: string | undefined;
+  sttModel: string;
+  /** Milliseconds a speech or transcription request may take. */
+  timeoutMs: number;
+  /** The URL at which telephony providers reach this server; `undefined` uses the request's origin. */
+  publicBaseUrl: string | undefined;
+  twilio: { accountSid: string | undefined; authToken: string | undefined; fromNumber: string | undefined; apiBaseUrl: string };
 }
 
 /** One entry of `LLM_MODELS`: a public model name and the provider model it runs on. */
@@ -195,6 +225,18 @@ function integer(name: string, fallback: number, min: number, max: number) {
     });
 }
 
+function httpUrl(name: string, example: string) {
+  return optionalString.superRefine((value, context) => {
+    if (value !== undefined && !/^https?:\/\/[^/]/i.test(value)) {
+      context.addIssue({ code: 'custom', message: `${name} must be an http or https URL such as ${example}, got "${value}"` });
+    }
+  });
+}
+
+function withDefault(value: string) {
+  return optionalString.transform((setting) => setting ?? value);
+}
+
 const environmentSchema = z.object({
   PORT: integer('PORT', 4000, 0, 65535),
   HOST: optionalString.transform((value) => value ?? '0.0.0.0'),
@@ -289,6 +331,34 @@ const environmentSchema = z.object({
   FLEET_STEP_LEASE_MS: integer('FLEET_STEP_LEASE_MS', 30_000, 300, 3_600_000),
   FLEET_STEP_MAX_ATTEMPTS: integer('FLEET_STEP_MAX_ATTEMPTS', 3, 1, 20),
   FLEET_AUTOSCALE_MAX_AGENTS: integer('FLEET_AUTOSCALE_MAX_AGENTS', 20, 1, 1000),
+  ESPEAK_NG_PATH: withDefault('espeak-ng'),
+  ESPEAK_NG_VOICE: withDefault('en'),
+  KOKORO_BASE_URL: httpUrl('KOKORO_BASE_URL', 'http://127.0.0.1:8880/v1'),
+  KOKORO_API_KEY: optionalString,
+  KOKORO_MODEL: withDefault('kokoro'),
+  KOKORO_VOICE: withDefault('af_heart'),
+  ORPHEUS_BASE_URL: httpUrl('ORPHEUS_BASE_URL', 'http://127.0.0.1:5005/v1'),
+  ORPHEUS_API_KEY: optionalString,
+  ORPHEUS_MODEL: withDefault('orpheus'),
+  ORPHEUS_VOICE: withDefault('tara'),
+  CARTESIA_BASE_URL: httpUrl('CARTESIA_BASE_URL', 'https://api.cartesia.ai').transform((value) => value ?? 'https://api.cartesia.ai'),
+  CARTESIA_API_KEY: optionalString,
+  CARTESIA_VOICE_ID: optionalString,
+  CARTESIA_MODEL: withDefault('sonic-2'),
+  CARTESIA_VERSION: withDefault('2025-04-16'),
+  ELEVENLABS_BASE_URL: httpUrl('ELEVENLABS_BASE_URL', 'https://api.elevenlabs.io').transform((value) => value ?? 'https://api.elevenlabs.io'),
+  ELEVENLABS_API_KEY: optionalString,
+  ELEVENLABS_VOICE_ID: optionalString,
+  ELEVENLABS_MODEL: withDefault('eleven_multilingual_v2'),
+  STT_BASE_URL: httpUrl('STT_BASE_URL', 'http://127.0.0.1:8000/v1'),
+  STT_API_KEY: optionalString,
+  STT_MODEL: withDefault('whisper-1'),
+  VOICE_TIMEOUT_MS: integer('VOICE_TIMEOUT_MS', 30_000, 100, 600_000),
+  PUBLIC_BASE_URL: httpUrl('PUBLIC_BASE_URL', 'https://agents.example.com'),
+  TWILIO_ACCOUNT_SID: optionalString,
+  TWILIO_AUTH_TOKEN: optionalString,
+  TWILIO_FROM_NUMBER: optionalString,
+  TWILIO_API_BASE_URL: httpUrl('TWILIO_API_BASE_URL', 'https://api.twilio.com').transform((value) => value ?? 'https://api.twilio.com'),
 });
 
 /** Raised when an environment variable holds a value the server cannot use. */
@@ -351,5 +421,35 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     fleetStepLeaseMs: env.FLEET_STEP_LEASE_MS,
     fleetStepMaxAttempts: env.FLEET_STEP_MAX_ATTEMPTS,
     fleetAutoScaleMaxAgents: env.FLEET_AUTOSCALE_MAX_AGENTS,
+    voice: {
+      espeakPath: env.ESPEAK_NG_PATH,
+      espeakVoice: env.ESPEAK_NG_VOICE,
+      kokoro: { baseUrl: env.KOKORO_BASE_URL, apiKey: env.KOKORO_API_KEY, model: env.KOKORO_MODEL, voice: env.KOKORO_VOICE },
+      orpheus: { baseUrl: env.ORPHEUS_BASE_URL, apiKey: env.ORPHEUS_API_KEY, model: env.ORPHEUS_MODEL, voice: env.ORPHEUS_VOICE },
+      cartesia: {
+        baseUrl: env.CARTESIA_BASE_URL,
+        apiKey: env.CARTESIA_API_KEY,
+        voice: env.CARTESIA_VOICE_ID,
+        model: env.CARTESIA_MODEL,
+        apiVersion: env.CARTESIA_VERSION,
+      },
+      elevenlabs: {
+        baseUrl: env.ELEVENLABS_BASE_URL,
+        apiKey: env.ELEVENLABS_API_KEY,
+        voice: env.ELEVENLABS_VOICE_ID,
+        model: env.ELEVENLABS_MODEL,
+      },
+      sttBaseUrl: env.STT_BASE_URL,
+      sttApiKey: env.STT_API_KEY,
+      sttModel: env.STT_MODEL,
+      timeoutMs: env.VOICE_TIMEOUT_MS,
+      publicBaseUrl: env.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
+      twilio: {
+        accountSid: env.TWILIO_ACCOUNT_SID,
+        authToken: env.TWILIO_AUTH_TOKEN,
+        fromNumber: env.TWILIO_FROM_NUMBER,
+        apiBaseUrl: env.TWILIO_API_BASE_URL,
+      },
+    },
   };
 }

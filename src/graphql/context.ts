@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import { getAgentsByIds } from '../agents/service.js';
 import type { UsageRecorder } from '../server/plugins/rate-limit.js';
 import type { ToolRuntime } from '../tools/service.js';
+import type { VoiceRuntime } from '../voice/runtime.js';
 
 /** Loaders live for one request, so a cached row never crosses requests or tenants. */
 export interface Loaders {
@@ -22,6 +23,7 @@ export interface GraphQLContext {
   log: Logger;
   tools: ToolRuntime;
   models: ModelRuntime;
+  voice: VoiceRuntime;
   usage: UsageRecorder;
   /** Published events, which the `events` subscription reads. */
   events: EventBus;
@@ -39,10 +41,11 @@ export function createGraphQLContext(options: {
   principal: Principal | undefined;
   tools: ToolRuntime;
   models: ModelRuntime;
+  voice: VoiceRuntime;
   usage: UsageRecorder;
   events: EventBus;
 }): GraphQLContext {
-  const { prisma, config, log, principal, tools, models, usage, events } = options;
+  const { prisma, config, log, principal, tools, models, voice, usage, events } = options;
   let services: ServiceContext | undefined;
   let loaders: Loaders | undefined;
 
@@ -52,6 +55,7 @@ export function createGraphQLContext(options: {
     log,
     tools,
     models,
+    voice,
     usage,
     events,
     principal,

@@ -9,6 +9,7 @@ import '../events/graphql.js';
 import '../webhooks/graphql.js';
 import '../usage/graphql.js';
 import '../marketplace/graphql.js';
+import '../voice/graphql.js';
 
 let schema: GraphQLSchema | undefined;
 

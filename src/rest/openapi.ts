@@ -207,7 +207,9 @@ function operationOf(route: DocumentedRoute, requests: ComponentSet, responses: 
       content: Object.fromEntries(mediaTypes.map((type) => [type, { schema }])),
     };
   }
-  const content: JsonObject = { 'application/json': { schema: responses.add(docs.response.schema, `${name}Response`) } };
+  const content: JsonObject = {
+    [docs.response.mediaType ?? 'application/json']: { schema: responses.add(docs.response.schema, `${name}Response`) },
+  };
   if (docs.response.stream !== undefined) {
     content['text/event-stream'] = {
       schema: {

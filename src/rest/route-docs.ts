@@ -14,6 +14,7 @@ export const apiTags = {
   marketplace: 'The marketplace: publish, browse, install and rate agents, tools, fleet templates and extensions',
   usage: 'Usage in the current billing period and per day',
   webhooks: 'Webhook endpoints, their deliveries and delivery attempts',
+  voice: 'Voice rooms, outbound calls, speech synthesis and transcription',
   auth: 'Credentials: OAuth 2.0 tokens and legacy session tokens',
   meta: 'The API index and this document',
 } as const;
@@ -36,7 +37,7 @@ export interface ResponseDocs {
   /** A second success status with the same body, such as 200 for an install that already existed. */
   alternative?: { status: SuccessStatus; description: string };
   /** Documents the body as `schema` without the `application/json` media type. */
-  mediaType?: 'application/json';
+  mediaType?: 'application/json' | 'audio/wav' | 'text/xml';
 }
 
 /**

@@ -10,6 +10,7 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import type { ModelRuntime } from '../llm/models.js';
 import type { Logger } from '../logger.js';
 import type { ToolRuntime } from '../tools/service.js';
+import type { VoiceRuntime } from '../voice/runtime.js';
 import { findUnstorableText, unstorableTextError } from '../validation.js';
 import { readJsonObject } from './body.js';
 import { assertKnownFields } from './fields.js';
@@ -24,6 +25,7 @@ export interface RestDependencies {
   log: Logger;
   tools: ToolRuntime;
   models: ModelRuntime;
+  voice: VoiceRuntime;
   /** Returns the request id that the request-id plugin assigned. */
   requestIdOf(request: Request): string | undefined;
 }

@@ -20,6 +20,8 @@ import { createOutboundNetwork, parseCidrs } from '../tools/network.js';
 import { createDeliveryWorker } from '../webhooks/worker.js';
 import { createFleetWorker } from '../fleets/worker.js';
 import { syncBuiltinTools, type ToolRuntime } from '../tools/service.js';
+import { createRoomSockets } from '../voice/room-socket.js';
+import { createVoiceRuntime } from '../voice/runtime.js';
 import { bootstrapLocalAccount } from './bootstrap.js';
 import { createClientErrorListener } from './client-error.js';
 import { useApiReference } from './plugins/api-reference.js';
@@ -81,6 +83,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
   });
   const usage = new UsageRecorder();
   const models = createModelRuntime(config);
+  const voice = await createVoiceRuntime(config.voice, log);
   const events = createEventBus({ redisUrl: config.redisUrl, channelPrefix: config.redisKeyPrefix, log });
   const deliveryWorker = createDeliveryWorker({
     prisma,
@@ -122,6 +125,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     log,
     tools,
     models,
+    voice,
     requestIdOf: () => requestScope.getStore()?.requestId,
   });
 
@@ -147,7 +151,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
       try {
         const principal = await principalOf(request, prisma, log);
 
-        return createGraphQLContext({ prisma, config, log, principal, tools, models, usage, events });
+        return createGraphQLContext({ prisma, config, log, principal, tools, models, voice, usage, events });
       } catch (error) {
         throw isAppError(error) ? error.asRequestError() : error;
       }
@@ -186,7 +190,8 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
   });
 
   server.on('clientError', createClientErrorListener(log));
-  const sockets = attachWebSocketServer(server, yoga as never, { prisma, log, limiter });
+  const roomSockets = createRoomSockets({ prisma, log, models, voice });
+  const sockets = attachWebSocketServer(server, yoga as never, { prisma, log, limiter }, [roomSockets]);
   dispatcher.start();
   deliveryWorker.start();
   fleetWorker.start();

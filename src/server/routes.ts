@@ -10,6 +10,7 @@ import { json } from '../rest/responses.js';
 import { publicRoute, type RouteList } from '../rest/router.js';
 import { toolRoutes } from '../tools/routes.js';
 import { usageRoutes } from '../usage/routes.js';
+import { voiceRoutes } from '../voice/routes.js';
 import { webhookRoutes } from '../webhooks/routes.js';
 import { UsageRecorder } from './plugins/rate-limit.js';
 
@@ -48,6 +49,7 @@ export function restRoutes(usage: UsageRecorder): RouteList {
     ...marketplaceRoutes,
     ...usageRoutes(usage),
     ...webhookRoutes,
+    ...voiceRoutes,
   ];
   let document: OpenApiDocument | undefined;
   routes.push(

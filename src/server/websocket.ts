@@ -1,4 +1,5 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { getOperationAST, GraphQLError, type DocumentNode, type ExecutionArgs, type GraphQLFormattedError } from 'graphql';
 import type { ConnectionInitMessage } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -37,6 +38,13 @@ export function connectionCredential(
   return value.replace(/^Bearer\s+/i, '').trim();
 }
 
+/** A WebSocket endpoint besides `/graphql`, such as the voice room socket. */
+export interface SocketRoute {
+  matches(pathname: string): boolean;
+  server: WebSocketServer;
+  close(): Promise<void>;
+}
+
 /**
  * Formats an error for a graphql-ws message as HTTP responses format it: with a code from
  * the REST set, and without the `http` extension, which only steers Yoga's HTTP status.
@@ -62,17 +70,32 @@ function asOperationErrors(error: unknown): readonly GraphQLError[] {
 
 /**
  * Serves GraphQL over WebSocket (the graphql-ws protocol) on `/graphql` of `server`,
- * running each operation through Yoga's plugins. A connection whose credential is
- * missing or invalid is closed with 4403 Forbidden at connection_init. An operation that
- * cannot run (bad syntax, an invalid document, an ambiguous operation name) gets an
- * `error` message for its id, and the socket and its other operations carry on.
+ * running each operation through Yoga's plugins, and hands upgrades of other paths to
+ * the first of `routes` that matches them; any other path is answered 404. A connection
+ * whose credential is missing or invalid is closed with 4403 Forbidden at
+ * connection_init. An operation that cannot run (bad syntax, an invalid document, an
+ * ambiguous operation name) gets an `error` message for its id, and the socket and its
+ * other operations carry on.
  */
 export function attachWebSocketServer(
   server: Server,
   yoga: YogaServerInstance<Record<string, unknown>, Record<string, unknown>>,
   deps: { prisma: PrismaClient; log: Logger; limiter: RateLimitService },
+  routes: readonly SocketRoute[] = [],
 ): { close(): Promise<void> } {
-  const webSocketServer = new WebSocketServer({ server, path: '/graphql' });
+  // Each server takes its upgrades from the listener below: a `ws` server bound to the
+  // HTTP server with a `path` would answer 400 to the other endpoints' upgrades.
+  const webSocketServer = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const pathname = new URL(request.url ?? '/', 'http://websocket').pathname;
+    const target = pathname === '/graphql' ? webSocketServer : routes.find((entry) => entry.matches(pathname))?.server;
+    if (target === undefined) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+
+      return;
+    }
+    target.handleUpgrade(request, socket, head, (client) => target.emit('connection', client, request));
+  });
   const disposable = useServer(
     {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
@@ -167,6 +190,7 @@ export function attachWebSocketServer(
         client.close(1001, 'server shutting down');
       }
       await disposable.dispose();
+      await Promise.all(routes.map((entry) => entry.close()));
     },
   };
 }

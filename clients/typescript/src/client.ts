@@ -5,7 +5,7 @@ import { Agents } from './resources/agents.js';
 import { Chat } from './resources/chat.js';
 import { Fleets } from './resources/fleets.js';
 import { Marketplace } from './resources/marketplace.js';
-import { Voice } from './resources/planned.js';
+import { Voice } from './resources/voice.js';
 import { Tools } from './resources/tools.js';
 import { Usage } from './resources/usage.js';
 import { Webhooks } from './resources/webhooks.js';
@@ -88,7 +88,7 @@ export class Client {
     this.webhooks = new Webhooks(rest, transport);
     this.fleets = new Fleets(rest, transport);
     this.marketplace = new Marketplace(rest, transport);
-    this.voice = new Voice(transport, this.baseUrl);
+    this.voice = new Voice(rest, transport);
     this.graphql = new GraphQLClient(transport, { url: `${this.baseUrl}/graphql`, webSocketImpl: options.webSocketImpl });
   }
 

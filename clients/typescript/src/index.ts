@@ -13,13 +13,7 @@ export {
 } from './errors.js';
 export { GraphQLClient, type GraphQLClientOptions } from './graphql-client.js';
 export type { ChatParams } from './resources/chat.js';
-export type {
-  CreateRoomParams,
-  StartCallParams,
-  VoiceCall,
-  VoiceEngine,
-  VoiceRoom,
-} from './resources/planned.js';
+export type { CreateRoomParams, SpeechParams, StartCallParams, TranscriptionParams } from './resources/voice.js';
 export type { RequestOptions, RetryEvent, RetryOptions } from './transport.js';
 export type * from './types.js';
 export type { components, operations, paths } from './generated/openapi.js';
