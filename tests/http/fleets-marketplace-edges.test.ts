@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gated, reply, startModelServer, type ModelServer, type ModelTurn } from '../support/model-server.js';
 import { call, createTestAccount, graphql, startServer, type TestServer } from '../support/server.js';
+import { waitUntil } from '../support/webhooks.js';
 
 type Response = Awaited<ReturnType<typeof call>>;
 
@@ -172,6 +173,40 @@ describe('fleet and marketplace edges', () => {
       expect(answer.body.error.message).toContain('cancelled');
     }
     expect(answers.find((answer) => answer.status === 200)!.body.data.status).toBe('cancelled');
+  });
+
+  it('keeps auto-scaled copies moved elsewhere', async () => {
+    const scaling = await createFleet({ name: 'Scaling', max_agents: 1, auto_scale: true });
+    const target = await createFleet({ name: 'Target' });
+    await send('POST', '/api/v1/agents', { json: { agent_name: 'Original', agent_role: 'specialist', fleet_id: scaling.id } });
+    model.script(hang(), hang(), hang());
+    const runs: { id: number }[] = [];
+    for (const task of ['First', 'Second', 'Third']) {
+      runs.push((await send('POST', `/api/v1/fleets/${scaling.id}/deploy`, { json: { task, strategy: 'round-robin' } })).body.data);
+    }
+    const copies = await waitUntil(async () => {
+      const agents = (await send('GET', '/api/v1/agents?per_page=100')).body.data as { id: number; fleet_id: number | null }[];
+      const inFleet = agents.filter((agent) => agent.fleet_id === scaling.id);
+
+      return inFleet.length === 3 ? inFleet.slice(1) : undefined;
+    });
+    const moved = copies[0]!;
+    const left = copies[1]!;
+    expect((await send('PUT', `/api/v1/agents/${moved.id}`, { json: { fleet_id: target.id } })).status).toBe(200);
+    for (const run of runs) {
+      expect((await send('POST', `/api/v1/fleets/${scaling.id}/runs/${run.id}/cancel`)).status).toBe(200);
+    }
+    // The copy left in the scaling fleet goes once idle, which shows that the worker swept.
+    await waitUntil(async () => ((await send('GET', `/api/v1/agents/${left.id}`)).status === 404 ? true : undefined));
+    const kept = await send('GET', `/api/v1/agents/${moved.id}`);
+    expect(kept.status).toBe(200);
+    expect(kept.body.data.fleet_id).toBe(target.id);
+    expect((await send('GET', `/api/v1/fleets/${target.id}`)).body.data.agent_count).toBe(1);
+    // The moved agent is an ordinary member of its new fleet and takes part in its runs.
+    model.script(hang());
+    const run = (await send('POST', `/api/v1/fleets/${target.id}/deploy`, { json: { task: 'Join in' } })).body.data;
+    expect(run.steps.map((step: { agent_id: number }) => step.agent_id)).toEqual([moved.id]);
+    expect((await send('POST', `/api/v1/fleets/${target.id}/runs/${run.id}/cancel`)).status).toBe(200);
   });
 
   it('names a missing manifest', async () => {
