@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gated, reply, startModelServer, type ModelServer, type ModelTurn } from '../support/model-server.js';
 import { call, createTestAccount, graphql, startServer, type TestServer } from '../support/server.js';
+import { subscribeOverWebSocket } from '../support/subscriptions.js';
 import { waitUntil } from '../support/webhooks.js';
 
 type Response = Awaited<ReturnType<typeof call>>;
@@ -149,6 +150,11 @@ describe('fleet and marketplace edges', () => {
     }
     const cancel = await graphql(server, 'mutation ($run: ID!) { cancelFleetRun(input: { id: $run }) { run { id } } }', { token: other, variables: { run: variables.run } });
     expect(cancel.body.errors[0].extensions.code).toBe('resource_not_found');
+    const progress = subscribeOverWebSocket(server.url, other, 'subscription ($id: ID!) { fleetRunProgress(id: $id) { type } }', { id: variables.run });
+    const refused = (await progress.waitForError()) as { extensions?: { code?: string } }[];
+    await progress.dispose();
+    expect(JSON.stringify(refused)).toContain('resource_not_found');
+    expect(progress.results).toEqual([]);
 
     expectError(await send('POST', '/api/v1/fleets', { token: readOnly, json: { name: 'x' } }), 403, 'insufficient_scope');
     expectError(await send('POST', `/api/v1/fleets/${fleet.id}/deploy`, { token: readOnly, json: { task: 'x' } }), 403, 'insufficient_scope');
@@ -322,6 +328,11 @@ describe('fleet and marketplace edges', () => {
     for (const body of ['{}', '{"version":"1.0.0"}', '{"version":"0.9.0"}', '{"version":"2.0.0","type":"tool"}', '{"version":"2.0.0","manifest":null}', '{"version":"2.0.0","name":null}']) {
       expectError(await sendRaw('PUT', `/api/v1/marketplace/${item.id}`, body), 400, 'validation_error');
     }
+    const itemId = globalId('MarketplaceItem', item.id);
+    const graphRating = await graphql(server, 'mutation ($id: ID!) { rateMarketplaceItem(input: { id: $id, rating: 9 }) { rating } }', { token: other, variables: { id: itemId } });
+    expect(graphRating.body.errors[0].extensions.code).toBe('validation_error');
+    const graphInstall = await graphql(server, 'mutation ($id: ID!) { installMarketplaceItem(input: { id: $id, toolNames: [1] }) { created } }', { token: other, variables: { id: itemId } });
+    expect(graphInstall.body.errors[0].extensions.code).toBe('validation_error');
     expect((await send('DELETE', `/api/v1/marketplace/${item.id}`)).status).toBe(200);
     expectError(await send('DELETE', `/api/v1/marketplace/${item.id}`), 404, 'resource_not_found');
     expectError(await send('POST', `/api/v1/marketplace/${item.id}/install`, { token: other }), 404, 'resource_not_found');
