@@ -169,6 +169,11 @@ export async function updateAgent(
   if (data.voiceEnabled !== undefined) changes.voiceEnabled = data.voiceEnabled;
   if (data.voiceEngine !== undefined) changes.voiceEngine = data.voiceEngine;
   if (data.fleetId !== undefined) changes.fleetId = data.fleetId;
+  if (data.fleetId !== undefined && data.fleetId !== current.fleetId) {
+    // An auto-scaled copy that a client moves out of its fleet becomes an ordinary agent,
+    // so that the fleet worker no longer removes it when idle.
+    changes.autoScaled = false;
+  }
   if (Object.keys(changes).length === 0) {
     return current;
   }

@@ -298,7 +298,7 @@ export async function removeIdleAutoScaledAgents(prisma: PrismaClient, log: Logg
 
       return tx.$executeRaw`
         DELETE FROM agents AS agent
-        WHERE agent.id = ${candidate.id}
+        WHERE agent.id = ${candidate.id} AND agent.auto_scaled AND agent.fleet_id = ${candidate.fleetId}
           AND NOT EXISTS (
             SELECT 1 FROM fleet_run_steps AS step WHERE step.agent_id = agent.id AND step.status IN ('pending', 'running'))
           AND NOT EXISTS (

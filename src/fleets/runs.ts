@@ -141,6 +141,10 @@ export async function listFleetRuns(
   return { runs, total };
 }
 
+function alreadyEnded(run: FleetRun): AppError {
+  return new AppError(ErrorCode.Conflict, `Fleet run ${run.id} already ended with status ${run.status}; only queued or running runs can be cancelled`);
+}
+
 /**
  * Cancels a queued or running run: steps not yet done are marked `cancelled`, and workers
  * running its steps stop them at their next poll. A run that already ended is a conflict.
@@ -148,16 +152,18 @@ export async function listFleetRuns(
 export async function cancelFleetRun(ctx: ServiceContext, fleetId: string | number, runId: string | number): Promise<FleetRunWithSteps> {
   const run = await getFleetRun(ctx, fleetId, runId);
   if (!activeRunStatuses.includes(run.status)) {
-    throw new AppError(ErrorCode.Conflict, `Fleet run ${run.id} already ended with status ${run.status}; only queued or running runs can be cancelled`);
+    throw alreadyEnded(run);
   }
   const cancelled = await ctx.prisma.$transaction((tx) =>
     finishRun(tx, run.id, 'cancelled', { code: null, message: 'The run was cancelled on request' }),
   );
-  if (cancelled) {
-    ctx.log.info({ fleetId: run.fleetId, runId: run.id }, 'cancelled fleet run');
-    notifyRunChanged(run.id);
-    fleetWorkQueued.emit('queued');
+  if (!cancelled) {
+    // A worker or another cancel ended the run between the read above and the update.
+    throw alreadyEnded(await getFleetRun(ctx, fleetId, runId));
   }
+  ctx.log.info({ fleetId: run.fleetId, runId: run.id }, 'cancelled fleet run');
+  notifyRunChanged(run.id);
+  fleetWorkQueued.emit('queued');
 
   return getFleetRun(ctx, fleetId, runId);
 }

@@ -86,6 +86,14 @@ function parseToolNames(item: MarketplaceItem, value: unknown): Map<string, stri
     }
     renames.set(from, parsed.data);
   }
+  // Names taken by another account's tool are a conflict at install time, but two tools of
+  // this item under one name are a mistake in the request itself.
+  const finalNames = added.map((name) => renames.get(name) ?? name);
+  for (const [from, to] of renames) {
+    if (finalNames.indexOf(to) !== finalNames.lastIndexOf(to)) {
+      issues.push({ field: `tool_names.${from}`, message: `would give two tools of this item the name ${to}` });
+    }
+  }
   if (issues.length > 0) {
     throw new ValidationError(issues);
   }

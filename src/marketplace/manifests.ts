@@ -104,11 +104,27 @@ function parseAt<Schema extends z.ZodType>(
   if (result.success) {
     return result.data;
   }
-  const issues: FieldIssue[] = result.error.issues.map((issue) => {
-    const [head, ...rest] = issue.path.map(String);
-    const field = head === undefined ? path : [path, names[head] ?? head, ...rest].join('.');
+  const fieldOf = (segments: PropertyKey[]) => {
+    const [head, ...rest] = segments.map(String);
 
-    return { field, message: issue.message };
+    return head === undefined ? path : [path, names[head] ?? head, ...rest].join('.');
+  };
+  const issues: FieldIssue[] = result.error.issues.flatMap((issue) => {
+    // zod's own messages for unknown keys and missing objects differ from the other manifest
+    // errors, and it reports unknown keys at the object, so each key gets its own path here.
+    if (issue.code === 'unrecognized_keys') {
+      const fields = issue.path.length === 0 && schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+      const accepted = fields.length === 0 ? '' : `; accepted fields: ${fields.map((key) => names[key] ?? key).join(', ')}`;
+
+      return issue.keys.map((key) => ({ field: fieldOf([...issue.path, key]), message: `is not a field of this manifest${accepted}` }));
+    }
+    if (issue.code === 'invalid_type' && issue.expected === 'object') {
+      const missing = issue.path.length === 0 && value === undefined;
+
+      return [{ field: fieldOf(issue.path), message: missing ? 'is required and must be a JSON object' : 'must be a JSON object' }];
+    }
+
+    return [{ field: fieldOf(issue.path), message: issue.message }];
   });
   throw new ValidationError(issues, 'Invalid manifest');
 }

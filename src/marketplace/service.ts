@@ -4,7 +4,7 @@ import type { ServiceContext } from '../context.js';
 import { AppError, ErrorCode, notFound, ValidationError, type FieldIssue } from '../errors.js';
 import { Prisma, type MarketplaceItem } from '../generated/prisma/client.js';
 import { parseDatabaseId } from '../ids.js';
-import { parseInput, type FieldNames } from '../validation.js';
+import { parseInput, toFieldIssues, type FieldNames } from '../validation.js';
 import { itemTypes, parseManifest, toolNamesOf, type ItemType, type Manifest } from './manifests.js';
 
 export const itemSorts = ['popular', 'newest', 'rating'] as const;
@@ -219,11 +219,18 @@ function searchTerms(search: string): string[] {
 
 /** Publishes an item of the caller's account. An item published with a test key is visible only in that account's test mode. */
 export async function publishItem(ctx: ServiceContext, input: PublishItemInput, fieldNames: FieldNames = {}): Promise<MarketplaceItem> {
-  const data = parseInput(publishInput, input, fieldNames);
-  if (data.manifest === undefined) {
-    throw new ValidationError([{ field: fieldNames.manifest ?? 'manifest', message: `is required and must be a JSON object` }]);
+  const manifestField = fieldNames.manifest ?? 'manifest';
+  const parsed = publishInput.safeParse(input);
+  if (!parsed.success) {
+    // zod reports a missing `manifest` as "expected nonoptional", so the message says what the field needs.
+    throw new ValidationError(
+      toFieldIssues(parsed.error, fieldNames).map((issue) =>
+        issue.field === manifestField ? { ...issue, message: 'is required and must be a JSON object' } : issue,
+      ),
+    );
   }
-  const manifest = parseManifest(data.type, data.manifest, fieldNames.manifest ?? 'manifest');
+  const data = parsed.data;
+  const manifest = parseManifest(data.type, data.manifest, manifestField);
   const item = await ctx.prisma.marketplaceItem.create({
     data: {
       publisherAccountId: ctx.tenant.accountId,
