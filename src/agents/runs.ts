@@ -203,6 +203,9 @@ async function recordSuccess(
   ctx.log.info({ agentId: agent.id, runId: run.id, toolsUsed: result.toolsUsed, executionTimeMs }, 'agent run finished');
 }
 
+/** `error_code` of an agent run, and of its agent.error event, when its caller stopped it. */
+export const stoppedRunCode = 'run_stopped';
+
 async function recordFailure(
   ctx: ServiceContext,
   agent: Agent,
@@ -211,7 +214,9 @@ async function recordFailure(
   executionTimeMs: number,
 ): Promise<void> {
   const aborted = error instanceof ModelCallAborted;
-  const code = error instanceof AppError ? error.code : ErrorCode.InternalError;
+  // A run that its caller stopped (a fleet run cancelled or past its timeout) is not a
+  // fault of the server, so it gets a code of its own instead of internal_error.
+  const code: string = error instanceof AppError ? error.code : aborted ? stoppedRunCode : ErrorCode.InternalError;
   const message =
     error instanceof AppError ? error.message : aborted ? 'The run was stopped before the model replied' : 'The run failed with an internal error';
   if (!(error instanceof AppError) && !aborted) {

@@ -100,13 +100,16 @@ export async function usageSummary(ctx: ServiceContext, plan: PlanTier, now = ne
   };
 }
 
-/** Bytes of the tenant's rows in the tables that grow with use. */
+/** Bytes of the tenant's rows in the tables that grow with use: agents, fleets, own tools and chat history. */
 async function storedBytes(prisma: PrismaClient, tenant: Tenant): Promise<number> {
   const rows = await prisma.$queryRaw<{ bytes: number }[]>`
     SELECT (
       (SELECT COALESCE(sum(pg_column_size(a.*)), 0) FROM agents a WHERE a.account_id = ${tenant.accountId} AND a.livemode = ${tenant.livemode})
       + (SELECT COALESCE(sum(pg_column_size(f.*)), 0) FROM fleets f WHERE f.account_id = ${tenant.accountId} AND f.livemode = ${tenant.livemode})
       + (SELECT COALESCE(sum(pg_column_size(t.*)), 0) FROM tools t WHERE t.owner_account_id = ${tenant.accountId} AND t.owner_livemode = ${tenant.livemode})
+      + (SELECT COALESCE(sum(pg_column_size(c.*)), 0) FROM conversations c WHERE c.account_id = ${tenant.accountId} AND c.livemode = ${tenant.livemode})
+      + (SELECT COALESCE(sum(pg_column_size(m.*)), 0) FROM chat_messages m JOIN conversations c ON c.id = m.conversation_id
+           WHERE c.account_id = ${tenant.accountId} AND c.livemode = ${tenant.livemode})
     )::float8 AS bytes`;
 
   return rows[0]?.bytes ?? 0;

@@ -461,7 +461,7 @@ describe('fleets', () => {
     });
 
     it('marks a run past its timeout timed_out', async () => {
-      const { fleet } = await fleetOfThree();
+      const { fleet, agents } = await fleetOfThree();
       model.script(hang(), hang(), hang());
       const before = model.requests.length;
       const response = await deploy(fleet.id, { task: 'Never finishes', timeout: 1 });
@@ -477,6 +477,17 @@ describe('fleets', () => {
       const refreshed = (await call(server, 'GET', `/api/v1/fleets/${fleet.id}`, { token: key })).body.data;
       expect(refreshed.tasks_completed).toBe(0);
       expect(refreshed.status).toBe('active');
+      // The agents' own runs were stopped, which is no server fault.
+      const agentRuns = await waitUntil(
+        async () => {
+          const rows = await server.prisma.agentRun.findMany({ where: { agentId: { in: agents.map((agent) => agent.id) } } });
+
+          return rows.length === 3 && rows.every((row) => row.status === 'failed') ? rows : undefined;
+        },
+        10_000,
+        () => 'the stopped agent runs to be recorded',
+      );
+      expect(agentRuns.map((row) => row.errorCode)).toEqual(['run_stopped', 'run_stopped', 'run_stopped']);
     });
 
     it('cancels a run on request', async () => {
