@@ -6,6 +6,7 @@ import { eventTypes } from '../../src/events/catalogue.js';
 import { httpError, reply, startModelServer, type ModelServer } from '../support/model-server.js';
 import { eventsSubscription, subscribeOverWebSocket } from '../support/subscriptions.js';
 import { call, createTestAccount, databaseKind, startServer, type TestServer } from '../support/server.js';
+import { startTwilioServer, type TwilioServer } from '../support/twilio-server.js';
 import { fastDeliveryEnv, startWebhookReceiver, waitUntil, type WebhookReceiver } from '../support/webhooks.js';
 
 type EventResult = { events: { id: string; type: string; event: string; timestamp: string; livemode: boolean; data: any } };
@@ -31,16 +32,22 @@ async function createAgent(server: TestServer, key: string, name: string): Promi
 
 describe('events', () => {
   let model: ModelServer;
+  let twilio: TwilioServer;
   let server: TestServer;
   let receiver: WebhookReceiver;
 
   beforeAll(async () => {
     model = await startModelServer();
+    twilio = await startTwilioServer();
     server = await startServer({
       ...fastDeliveryEnv,
       OPENAI_BASE_URL: model.baseUrl,
       LLM_DEFAULT_MODEL: 'events-model',
       LLM_MAX_RETRIES: '0',
+      TWILIO_ACCOUNT_SID: twilio.accountSid,
+      TWILIO_AUTH_TOKEN: twilio.authToken,
+      TWILIO_FROM_NUMBER: twilio.fromNumber,
+      TWILIO_API_BASE_URL: twilio.baseUrl,
     });
     receiver = await startWebhookReceiver();
   });
@@ -48,6 +55,7 @@ describe('events', () => {
     await receiver?.close();
     await server?.stop();
     await model?.close();
+    await twilio?.close();
   });
 
   it('catalogues the twelve events of the contract', () => {
@@ -138,6 +146,71 @@ describe('events', () => {
     ]);
     expect(byEvent.get('usage.threshold')!.map((data) => data.threshold_percent).sort()).toEqual([100, 80]);
     expect(byEvent.get('usage.threshold')![0]).toMatchObject({ used: 3, limit: 3 });
+  });
+
+  it('delivers fleet, marketplace and voice events signed', async () => {
+    const { key } = await createTestAccount(server, { account: { plan: 'enterprise' } });
+    const endpoint = await call(server, 'POST', '/api/v1/webhooks', { token: key, json: { url: `${receiver.url}/more` } });
+    expect(endpoint.status).toBe(201);
+    const secret = endpoint.body.data.secret as string;
+    const before = receiver.received.length;
+
+    const fleet = await call(server, 'POST', '/api/v1/fleets', { token: key, json: { name: 'Support Team', max_agents: 2 } });
+    expect(fleet.status).toBe(201);
+    const fleetId = fleet.body.data.id as number;
+    const member = await call(server, 'POST', '/api/v1/agents', {
+      token: key,
+      json: { agent_name: 'Member', agent_role: 'generalist', fleet_id: fleetId },
+    });
+    expect(member.status).toBe(201);
+    model.script(reply('Handled.'));
+    const run = await call(server, 'POST', `/api/v1/fleets/${fleetId}/deploy`, { token: key, json: { task: 'Triage the queue' } });
+    expect(run.status).toBe(202);
+
+    const items = await call(server, 'GET', '/api/v1/marketplace?type=agent&sort=newest', { token: key });
+    expect(items.status).toBe(200);
+    const itemId = items.body.data[0].id as number;
+    const installed = await call(server, 'POST', `/api/v1/marketplace/${itemId}/install`, { token: key });
+    expect(installed.status).toBe(201);
+
+    const room = await call(server, 'POST', '/api/v1/voice/rooms', { token: key, json: { name: 'Stand-up', max_participants: 4 } });
+    expect(room.status).toBe(201);
+    const placed = await call(server, 'POST', '/api/v1/voice/calls', { token: key, json: { to: '+14155550199' } });
+    expect(placed.status).toBe(201);
+    const callId = placed.body.data.id as number;
+    const twilioCall = twilio.calls.at(-1)!;
+    expect(await twilio.sendStatus(twilioCall, 'ringing')).toBe(200);
+    expect(await twilio.sendStatus(twilioCall, 'completed', { CallDuration: '42' })).toBe(200);
+
+    const wanted = ['fleet.created', 'fleet.deployed', 'marketplace.installed', 'voice.call.ended', 'voice.call.started', 'voice.room.created'];
+    const byEvent = await waitUntil(
+      async () => {
+        const seen = new Map<string, any[]>();
+        for (const request of receiver.received.slice(before)) {
+          if (request.path !== '/more') {
+            continue;
+          }
+          const signature = request.headers['x-webhook-signature'] as string;
+          expect(await verify(secret, request.body, signature)).toBe(true);
+          const payload = verifyAndParse(request.body, signature, secret);
+          expect(payload.event).toBe(request.headers['x-webhook-event']);
+          seen.set(payload.event, [...(seen.get(payload.event) ?? []), payload.data]);
+        }
+
+        return wanted.every((type) => seen.has(type)) ? seen : undefined;
+      },
+      20_000,
+      () => `deliveries of ${wanted.join(', ')}`,
+    );
+
+    expect(byEvent.get('fleet.created')).toEqual([{ fleet_id: fleetId, fleet_name: 'Support Team', max_agents: 2, auto_scale: false }]);
+    expect(byEvent.get('fleet.deployed')).toEqual([expect.objectContaining({ fleet_id: fleetId, run_id: run.body.data.id })]);
+    expect(byEvent.get('marketplace.installed')).toEqual([expect.objectContaining({ item_id: itemId })]);
+    expect(byEvent.get('voice.room.created')).toEqual([expect.objectContaining({ room_id: room.body.data.id })]);
+    expect(byEvent.get('voice.call.started')).toEqual([expect.objectContaining({ call_id: callId, to: '+14155550199' })]);
+    expect(byEvent.get('voice.call.ended')).toEqual([
+      expect.objectContaining({ call_id: callId, status: 'completed', duration_seconds: 42 }),
+    ]);
   });
 
   it('raises no event for a rolled-back change', async () => {
