@@ -80,8 +80,8 @@ export function useRateLimit(deps: {
         return;
       }
       if (principal !== undefined) {
-        // NOTE: one upsert per request on the account's daily row; concurrent requests of
-        // one account wait on that row's lock, which caps their throughput (docs/benchmarks.md).
+        // NOTE: one upsert per request on the account's daily row, so concurrent requests of
+        // one account wait on that row's lock; docs/benchmarks.md measures what it costs.
         deps.usage.track(
           meter(deps.prisma, tenantOf(principal), 'api_calls').catch((error: unknown) => {
             deps.log.warn({ err: error, accountId: principal.accountId }, 'could not meter an API call');
