@@ -98,10 +98,32 @@ describe.skipIf(databaseKind === 'pglite')('rate limits shared in Redis', () => 
 
   it('counts requests on both instances together', async () => {
     const { key } = await createTestAccount(first, { account: { plan: 'free' } });
+    const started = Math.floor(Date.now() / 1000);
     const responses = await Promise.all(
-      Array.from({ length: 40 }, (_, index) => call(index % 2 === 0 ? first : second, 'GET', '/api/v1/agents', { token: key })),
+      Array.from({ length: 200 }, (_, index) => call(index % 2 === 0 ? first : second, 'GET', '/api/v1/agents', { token: key })),
     );
+    const finished = Math.ceil(Date.now() / 1000);
     expect(responses.filter((response) => response.status === 200)).toHaveLength(10);
+    expect(responses.filter((response) => response.status === 429)).toHaveLength(190);
+    for (const refused of responses.filter((response) => response.status === 429)) {
+      const retryAfter = Number(refused.headers.get('retry-after'));
+      expect(Number.isInteger(retryAfter)).toBe(true);
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      expect(Number(refused.headers.get('x-ratelimit-reset'))).toBeGreaterThanOrEqual(started + 60);
+      expect(Number(refused.headers.get('x-ratelimit-reset'))).toBeLessThanOrEqual(finished + 60);
+    }
+  });
+
+  it('counts the headers down across instances', async () => {
+    const { key } = await createTestAccount(first, { account: { plan: 'starter' } });
+    const remaining: string[] = [];
+    for (let index = 0; index < 6; index += 1) {
+      const response = await call(index % 2 === 0 ? first : second, 'GET', '/api/v1/agents', { token: key });
+      expect(response.status).toBe(200);
+      remaining.push(response.headers.get('x-ratelimit-remaining')!);
+    }
+    expect(remaining).toEqual(['29', '28', '27', '26', '25', '24']);
   });
 });
 
