@@ -1,70 +1,39 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PrismaPg } from '@prisma/adapter-pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccount } from '../../src/accounts/accounts.js';
-import { createApiKey } from '../../src/accounts/api-keys.js';
-import { PrismaClient } from '../../src/generated/prisma/client.js';
 import { gated, reply, startModelServer, type ModelServer } from '../support/model-server.js';
-import { startServerProcess, type ServerProcess } from '../support/process.js';
+import {
+  createProcessDatabase,
+  keyForProcess,
+  requestProcess,
+  startServerProcess,
+  type ProcessDatabase,
+  type ServerProcess,
+} from '../support/process.js';
 import { call, createTestAccount, createTestDatabase, databaseKind, startServer, type TestServer } from '../support/server.js';
 import { waitUntil } from '../support/webhooks.js';
 
-let databaseEnv: Record<string, string>;
-let cleanup: () => Promise<void>;
+let database: ProcessDatabase;
 let model: ModelServer;
 
 beforeAll(async () => {
   model = await startModelServer();
-  if (databaseKind === 'pglite') {
-    const dataDir = await mkdtemp(join(tmpdir(), 'agentgraph-fleets-'));
-    databaseEnv = { DATA_DIR: dataDir, DATABASE_URL: '' };
-    cleanup = () => rm(dataDir, { recursive: true, force: true });
-  } else {
-    const database = await createTestDatabase();
-    databaseEnv = { DATABASE_URL: database.url };
-    cleanup = database.drop;
-  }
+  database = await createProcessDatabase('fleets');
 });
 
 afterAll(async () => {
   await model?.close();
-  await cleanup();
+  await database?.drop();
 });
 
-/** Returns a key of the process's database: PGlite's first-start key, or a new account's. */
-async function keyFor(server: ServerProcess): Promise<string> {
-  if (databaseKind === 'pglite') {
-    const match = /ak_test_[a-z0-9]{8}_[A-Za-z0-9]{32}/.exec(server.stdout());
-    expect(match, 'the first start prints a key').not.toBeNull();
-
-    return match![0];
-  }
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseEnv.DATABASE_URL }) });
-  try {
-    const account = await createAccount(prisma, { email: 'fleet-crash@example.com', plan: 'enterprise' });
-
-    return (await createApiKey(prisma, account.id)).token;
-  } finally {
-    await prisma.$disconnect();
-  }
+function keyFor(server: ServerProcess): Promise<string> {
+  return keyForProcess(server, database, { email: 'fleet-crash@example.com', plan: 'enterprise' });
 }
 
-async function request(server: ServerProcess, key: string, method: string, path: string, json?: unknown) {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: json === undefined ? undefined : JSON.stringify(json),
-  });
-
-  return { status: response.status, body: (await response.json()) as any };
-}
+const request = requestProcess;
 
 describe('fleet run across a crash', () => {
   it('retries the interrupted step after SIGKILL and finishes the run', async () => {
     const env = {
-      ...databaseEnv,
+      ...database.env,
       RATE_LIMITS: 'off',
       OPENAI_BASE_URL: model.baseUrl,
       LLM_DEFAULT_MODEL: 'fleet-model',

@@ -1,62 +1,31 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PrismaPg } from '@prisma/adapter-pg';
 import { verify } from '@octokit/webhooks-methods';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccount } from '../../src/accounts/accounts.js';
-import { createApiKey } from '../../src/accounts/api-keys.js';
-import { PrismaClient } from '../../src/generated/prisma/client.js';
-import { freePort, startServerProcess, type ServerProcess } from '../support/process.js';
-import { createTestDatabase, databaseKind } from '../support/server.js';
+import {
+  createProcessDatabase,
+  freePort,
+  keyForProcess,
+  requestProcess,
+  startServerProcess,
+  type ProcessDatabase,
+  type ServerProcess,
+} from '../support/process.js';
 import { fastDeliveryEnv, startWebhookReceiver, waitUntil } from '../support/webhooks.js';
 
-let databaseEnv: Record<string, string>;
-let cleanup: () => Promise<void>;
+let database: ProcessDatabase;
 
 beforeAll(async () => {
-  if (databaseKind === 'pglite') {
-    const dataDir = await mkdtemp(join(tmpdir(), 'agentgraph-webhooks-'));
-    databaseEnv = { DATA_DIR: dataDir, DATABASE_URL: '' };
-    cleanup = () => rm(dataDir, { recursive: true, force: true });
-  } else {
-    const database = await createTestDatabase();
-    databaseEnv = { DATABASE_URL: database.url };
-    cleanup = database.drop;
-  }
+  database = await createProcessDatabase('webhooks');
 });
 
 afterAll(async () => {
-  await cleanup();
+  await database?.drop();
 });
 
-/** Returns a key of the process's database: PGlite's first-start key, or a new account's. */
-async function keyFor(server: ServerProcess): Promise<string> {
-  if (databaseKind === 'pglite') {
-    const match = /ak_test_[a-z0-9]{8}_[A-Za-z0-9]{32}/.exec(server.stdout());
-    expect(match, 'the first start prints a key').not.toBeNull();
-
-    return match![0];
-  }
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseEnv.DATABASE_URL }) });
-  try {
-    const account = await createAccount(prisma, { email: 'crash@example.com', plan: 'professional' });
-
-    return (await createApiKey(prisma, account.id)).token;
-  } finally {
-    await prisma.$disconnect();
-  }
+function keyFor(server: ServerProcess): Promise<string> {
+  return keyForProcess(server, database, { email: 'crash@example.com', plan: 'professional' });
 }
 
-async function request(server: ServerProcess, key: string, method: string, path: string, json?: unknown) {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: json === undefined ? undefined : JSON.stringify(json),
-  });
-
-  return { status: response.status, body: (await response.json()) as any };
-}
+const request = requestProcess;
 
 describe('webhook queue across a crash', () => {
   it('delivers every pending delivery exactly once after SIGKILL', async () => {
@@ -64,7 +33,7 @@ describe('webhook queue across a crash', () => {
     // crash, so every attempt before it is refused and stays queued for a retry.
     const port = await freePort();
     const env = {
-      ...databaseEnv,
+      ...database.env,
       ...fastDeliveryEnv,
       RATE_LIMITS: 'off',
       WEBHOOK_MAX_ATTEMPTS: '50',
