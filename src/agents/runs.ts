@@ -216,10 +216,17 @@ async function recordFailure(
   const aborted = error instanceof ModelCallAborted;
   // A run that its caller stopped (a fleet run cancelled or past its timeout) is not a
   // fault of the server, so it gets a code of its own instead of internal_error.
-  const code: string = error instanceof AppError ? error.code : aborted ? stoppedRunCode : ErrorCode.InternalError;
-  const message =
-    error instanceof AppError ? error.message : aborted ? 'The run was stopped before the model replied' : 'The run failed with an internal error';
-  if (!(error instanceof AppError) && !aborted) {
+  let code: string;
+  let message: string;
+  if (error instanceof AppError) {
+    code = error.code;
+    message = error.message;
+  } else if (aborted) {
+    code = stoppedRunCode;
+    message = 'The run was stopped before the model replied';
+  } else {
+    code = ErrorCode.InternalError;
+    message = 'The run failed with an internal error';
     ctx.log.error({ err: error, agentId: agent.id, runId: run.id }, 'agent run failed unexpectedly');
   }
   try {
